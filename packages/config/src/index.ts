@@ -1,0 +1,104 @@
+// The one place that reads process.env (STYLE.md #2). Everything else imports `env()`.
+import { z } from "zod";
+
+export const MODES = ["production", "demo", "development", "test"] as const;
+export type Mode = (typeof MODES)[number];
+
+/** Built-in values that are only acceptable outside production. */
+export const DEMO_DEFAULTS = {
+  DATABASE_URL: "postgresql://cp:cp@127.0.0.1:55432/cp",
+  REDIS_URL: "redis://127.0.0.1:56379",
+  NEXTAUTH_URL: "http://localhost:3000",
+  NEXTAUTH_SECRET: "demo-secret-do-not-use-in-production-0123456789",
+  SMTP_URL: "log:",
+} as const;
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const schema = z.object({
+  CP_MODE: z.enum(MODES),
+  DATABASE_URL: z.string().url(),
+  REDIS_URL: z.string().url(),
+  NEXTAUTH_URL: z.string().url(),
+  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_DISPLAY_NAME: z.string().min(1).default("Single sign-on"),
+  CP_LOCAL_ACCOUNTS: bool.optional(),
+  SMTP_URL: z.string().min(1),
+  SMTP_FROM: z.string().min(3).default("Control Plane <no-reply@control-plane.local>"),
+  CP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  CP_WORKER_PORT: int(0).default(3101),
+  CP_TRUST_PROXY: bool.default(false),
+  CP_SIGNIN_WINDOW_SECONDS: int(1).default(900),
+  CP_SIGNIN_MAX_PER_ACCOUNT: int(1).default(5),
+  CP_SIGNIN_MAX_PER_IP: int(1).default(50),
+  CP_SESSION_MAX_AGE_SECONDS: int(60).default(12 * 3600),
+  CP_INVITATION_TTL_HOURS: int(1).default(168),
+  CP_OUTBOX_MAX_ATTEMPTS: int(1).default(8),
+  CP_OUTBOX_POLL_MS: int(100).default(5000),
+});
+
+export type Env = z.infer<typeof schema> & { CP_LOCAL_ACCOUNTS: boolean; oidcConfigured: boolean };
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Validates an environment; pure so it can be tested with any input. */
+export function loadConfig(source: Record<string, string | undefined>): Env {
+  const raw: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(source)) raw[k] = v === "" ? undefined : v;
+  const mode = raw.CP_MODE ?? "production";
+  if (!(MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`CP_MODE: must be one of ${MODES.join(", ")} (got "${mode}")`);
+  }
+  const production = mode === "production";
+  const withDefaults: Record<string, string | undefined> = { ...raw, CP_MODE: mode };
+  if (!production) {
+    for (const [k, v] of Object.entries(DEMO_DEFAULTS)) withDefaults[k] ??= v;
+  }
+  const parsed = schema.safeParse(withDefaults);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    const hint = production ? "\n(CP_MODE=production: built-in demo defaults are not used; set each variable.)" : "";
+    throw new ConfigError(`Invalid environment:\n${lines.join("\n")}${hint}`);
+  }
+  const env = parsed.data;
+  if (production) {
+    for (const [k, demo] of Object.entries(DEMO_DEFAULTS)) {
+      if ((env as Record<string, unknown>)[k] === demo) {
+        throw new ConfigError(`${k}: the built-in demo value cannot be used when CP_MODE=production; set your own.`);
+      }
+    }
+    if (env.SMTP_URL.startsWith("log:")) {
+      throw new ConfigError("SMTP_URL: set an smtp:// or smtps:// URL in production (log: only prints mail).");
+    }
+  }
+  const oidcParts = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
+  if (oidcParts !== 0 && oidcParts !== 3) {
+    throw new ConfigError("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three to enable OIDC sign-in, or none.");
+  }
+  return {
+    ...env,
+    CP_LOCAL_ACCOUNTS: env.CP_LOCAL_ACCOUNTS ?? !production,
+    oidcConfigured: oidcParts === 3,
+  };
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process (read once). */
+export function env(): Env {
+  cached ??= loadConfig(process.env);
+  return cached;
+}
+
+/** For tests that change configuration between cases. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}

@@ -1,0 +1,34 @@
+// Queue and job names, one payload schema each, and the retry defaults they share (STYLE.md #9).
+// Payloads carry ids only: never secrets, never state that PostgreSQL owns.
+import { z } from "zod";
+
+export const QUEUES = {
+  outbox: "outbox",
+  operations: "operations",
+  system: "system",
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export const JOBS = {
+  /** Deliver one outbox message. */
+  outboxDeliver: { queue: QUEUES.outbox, name: "outbox.deliver", schema: z.object({ messageId: z.string().min(1) }) },
+  /** Re-enqueue outbox messages that are due (Redis may have lost their jobs). */
+  outboxSweep: { queue: QUEUES.system, name: "outbox.sweep", schema: z.object({}) },
+  /** Wake a worker to claim the next operation of an instance (DESIGN.md, Operations). */
+  operationRun: { queue: QUEUES.operations, name: "operation.run", schema: z.object({ operationId: z.string().min(1) }) },
+} as const;
+
+export type JobKey = keyof typeof JOBS;
+export type JobPayload<K extends JobKey> = z.infer<(typeof JOBS)[K]["schema"]>;
+
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: "exponential" as const, delay: 2000 },
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/** Deterministic job ids make a repeated enqueue of the same work a no-op. BullMQ forbids ':' in ids. */
+export function jobId(key: JobKey, ...parts: string[]): string {
+  return [JOBS[key].name.replaceAll(".", "-"), ...parts].join("_");
+}

@@ -1,0 +1,148 @@
+// The notification outbox (DESIGN.md): messages are written in the same transaction as their cause, then
+// delivered by the worker with retries. Delivery is idempotent per message: a sent message is never sent again,
+// and every attempt carries the same Message-ID so a receiving server can drop a duplicate after a crash.
+import { env } from "@cp/config";
+import { logger } from "@cp/config/logger";
+import { db, type Db } from "@cp/db";
+import { enqueue } from "@cp/jobs";
+import nodemailer, { type Transporter } from "nodemailer";
+
+export interface EmailInput {
+  to: string;
+  subject: string;
+  text: string;
+  orgId?: string | null;
+  /** One message per key, however often the cause is retried. */
+  dedupeKey?: string;
+}
+
+export async function queueEmail(tx: Db, input: EmailInput): Promise<string> {
+  if (input.dedupeKey) {
+    const existing = await tx.outboxMessage.findUnique({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
+    if (existing) return existing.id;
+  }
+  const msg = await tx.outboxMessage.create({
+    data: {
+      channel: "email",
+      toAddress: input.to,
+      orgId: input.orgId ?? null,
+      subject: input.subject,
+      bodyText: input.text,
+      dedupeKey: input.dedupeKey ?? null,
+    },
+    select: { id: true },
+  });
+  return msg.id;
+}
+
+/** A console notification for one user: shown in the console, nothing to deliver. */
+export async function queueConsoleNotification(
+  tx: Db,
+  input: { userId: string; subject: string; text: string; orgId?: string | null },
+): Promise<void> {
+  await tx.outboxMessage.create({
+    data: {
+      channel: "console",
+      userId: input.userId,
+      orgId: input.orgId ?? null,
+      subject: input.subject,
+      bodyText: input.text,
+      status: "sent",
+      sentAt: new Date(),
+    },
+  });
+}
+
+/** After the transaction commits: wake the worker. If Redis is away, the outbox sweep delivers it later. */
+export async function dispatchOutbox(messageIds: string[]): Promise<void> {
+  for (const id of messageIds) {
+    try {
+      await enqueue("outboxDeliver", { messageId: id }, { dedupeOn: [id, "0"] });
+    } catch (err) {
+      logger().warn({ err, messageId: id }, "could not enqueue outbox delivery; the sweep will pick it up");
+    }
+  }
+}
+
+export type MailTransport = Pick<Transporter, "sendMail">;
+
+export function createMailTransport(url: string = env().SMTP_URL): MailTransport {
+  if (url.startsWith("log:")) {
+    // Demo and development: print the mail instead of sending it.
+    const json = nodemailer.createTransport({ jsonTransport: true });
+    return {
+      sendMail: async (mail) => {
+        const info = await json.sendMail(mail);
+        logger().info({ to: mail.to, subject: mail.subject, text: mail.text }, "mail (not sent: SMTP_URL=log:)");
+        return info;
+      },
+    };
+  }
+  return nodemailer.createTransport(url);
+}
+
+function backoffMs(attempts: number): number {
+  return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), 30 * 60_000);
+}
+
+export type DeliveryResult = "sent" | "retry" | "failed" | "skipped";
+
+export async function deliverOutboxMessage(messageId: string, transport: MailTransport): Promise<DeliveryResult> {
+  const now = new Date();
+  // Claim: only a due, pending message moves to sending, so two workers never send the same one.
+  const claimed = await db().outboxMessage.updateMany({
+    where: { id: messageId, channel: "email", status: "pending", nextAttemptAt: { lte: now } },
+    data: { status: "sending", attempts: { increment: 1 } },
+  });
+  if (claimed.count === 0) return "skipped";
+  const msg = await db().outboxMessage.findUniqueOrThrow({ where: { id: messageId } });
+  try {
+    const info = await transport.sendMail({
+      from: env().SMTP_FROM,
+      to: msg.toAddress ?? undefined,
+      subject: msg.subject,
+      text: msg.bodyText,
+      messageId: `<${msg.id}@control-plane.outbox>`,
+    });
+    await db().outboxMessage.update({
+      where: { id: msg.id },
+      data: { status: "sent", sentAt: new Date(), providerMessageId: String(info.messageId ?? ""), lastError: null },
+    });
+    return "sent";
+  } catch (err) {
+    const final = msg.attempts >= env().CP_OUTBOX_MAX_ATTEMPTS;
+    const reason = err instanceof Error ? err.message : String(err);
+    await db().outboxMessage.update({
+      where: { id: msg.id },
+      data: {
+        status: final ? "failed" : "pending",
+        lastError: reason.slice(0, 1000),
+        nextAttemptAt: new Date(Date.now() + backoffMs(msg.attempts)),
+      },
+    });
+    logger().warn({ messageId: msg.id, attempts: msg.attempts, final, reason }, "mail delivery failed");
+    return final ? "failed" : "retry";
+  }
+}
+
+/**
+ * Finds messages that are due and enqueues their delivery: retries after a failure, and messages whose job Redis
+ * lost. A message left in `sending` by a crashed worker is put back after `stuckAfterMs`.
+ */
+export async function sweepOutbox(options: { stuckAfterMs?: number; batch?: number } = {}): Promise<number> {
+  const stuckBefore = new Date(Date.now() - (options.stuckAfterMs ?? 10 * 60_000));
+  await db().outboxMessage.updateMany({
+    where: { channel: "email", status: "sending", updatedAt: { lt: stuckBefore } },
+    data: { status: "pending" },
+  });
+  const due = await db().outboxMessage.findMany({
+    where: { channel: "email", status: "pending", nextAttemptAt: { lte: new Date() } },
+    orderBy: { nextAttemptAt: "asc" },
+    take: options.batch ?? 200,
+    select: { id: true, attempts: true },
+  });
+  for (const m of due) {
+    await enqueue("outboxDeliver", { messageId: m.id }, { dedupeOn: [m.id, String(m.attempts)] });
+  }
+  return due.length;
+}
