@@ -14,7 +14,7 @@ export default {
   experimental: { adapter: true },
   engine: "js",
   // allowExitOnIdle: otherwise idle pool clients keep the CLI alive for 10 s after it is done.
-  adapter: async () => new FixedPrismaPg(url, { allowExitOnIdle: true }),
+  adapter: async () => new FixedPrismaPg(url, { allowExitOnIdle: true, idleTimeoutMillis: 200 }),
   schema: path.join("prisma", "schema.prisma"),
   migrations: { path: path.join("prisma", "migrations") },
 } satisfies PrismaConfig;

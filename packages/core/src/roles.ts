@@ -16,9 +16,10 @@ export interface Actor {
  * What an org-scoped action needs:
  * - read: see the org and its objects;
  * - support: change support items (requests, channels), which customers and all staff may;
+ * - adminRead: see what only admins see (invitations, the audit log): customer admins and all staff;
  * - admin: change anything else (customer admins, SREs and staff admins).
  */
-export type OrgNeed = "read" | "support" | "admin";
+export type OrgNeed = "read" | "support" | "adminRead" | "admin";
 
 /** Staff-wide actions. */
 export type StaffNeed = "staff" | "sre" | "staffAdmin";
@@ -27,9 +28,9 @@ export type AccessDecision = { ok: true; viaStaff: boolean } | { ok: false; reas
 
 const STAFF_ORG_NEEDS: Record<StaffRole, readonly OrgNeed[]> = {
   none: [],
-  support: ["read", "support"],
-  sre: ["read", "support", "admin"],
-  admin: ["read", "support", "admin"],
+  support: ["read", "support", "adminRead"],
+  sre: ["read", "support", "adminRead", "admin"],
+  admin: ["read", "support", "adminRead", "admin"],
 };
 
 export function isStaff(actor: Pick<Actor, "staffRole">): boolean {
@@ -38,7 +39,8 @@ export function isStaff(actor: Pick<Actor, "staffRole">): boolean {
 
 export function decideOrgAccess(actor: Actor, orgId: string, need: OrgNeed): AccessDecision {
   const membership = actor.memberships.find((m) => m.orgId === orgId);
-  const memberMay = membership !== undefined && (need !== "admin" || membership.role === "admin");
+  const adminOnly = need === "admin" || need === "adminRead";
+  const memberMay = membership !== undefined && (!adminOnly || membership.role === "admin");
   if (memberMay) return { ok: true, viaStaff: false };
   if (STAFF_ORG_NEEDS[actor.staffRole].includes(need)) return { ok: true, viaStaff: true };
   // Someone with no tie to the org must not learn that it exists.

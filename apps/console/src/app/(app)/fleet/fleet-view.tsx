@@ -1,0 +1,128 @@
+"use client";
+
+import { CLOUD_LABELS, CLOUDS, INSTANCE_STATUS_LABELS, INSTANCE_STATUSES, type Cloud, type InstanceStatus } from "@cp/core";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { InstanceStatusBadges } from "~/components/instance-status";
+import { QueryError } from "~/components/query-error";
+import { useTRPC } from "~/trpc/react";
+
+export function FleetView() {
+  const trpc = useTRPC();
+  const [q, setQ] = useState("");
+  const [search, setSearch] = useState("");
+  const [status, setStatus] = useState<InstanceStatus | "">("");
+  const [cloud, setCloud] = useState<Cloud | "">("");
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const input = { limit: 25, cursor: cursors.at(-1) ?? null, ...(search ? { q: search } : {}), ...(status ? { status } : {}), ...(cloud ? { cloud } : {}) };
+  const fleet = useQuery({ ...trpc.fleet.list.queryOptions(input), placeholderData: keepPreviousData });
+  const reset = () => setCursors([null]);
+
+  return (
+    <>
+      <h1>Fleet</h1>
+      <form
+        className="toolbar"
+        role="search"
+        aria-label="Search the fleet"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSearch(q.trim());
+          reset();
+        }}
+      >
+        <label className="field">
+          Search
+          <input type="search" placeholder="instance, org, region" value={q} onChange={(e) => setQ(e.target.value)} />
+        </label>
+        <label className="field">
+          Status
+          <select value={status} onChange={(e) => { setStatus(e.target.value as InstanceStatus | ""); reset(); }}>
+            <option value="">Any (except deleted)</option>
+            {INSTANCE_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {INSTANCE_STATUS_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Cloud
+          <select value={cloud} onChange={(e) => { setCloud(e.target.value as Cloud | ""); reset(); }}>
+            <option value="">Any</option>
+            {CLOUDS.map((c) => (
+              <option key={c} value={c}>
+                {CLOUD_LABELS[c]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      {fleet.error && <QueryError error={fleet.error} />}
+      {fleet.data && (
+        <>
+          <p className="muted" role="status">
+            {fleet.data.total} instance{fleet.data.total === 1 ? "" : "s"} match
+          </p>
+          <table>
+            <caption>Dedicated instances across all organizations</caption>
+            <thead>
+              <tr>
+                <th scope="col">Instance</th>
+                <th scope="col">Organization</th>
+                <th scope="col">Status and health</th>
+                <th scope="col">Cloud / region</th>
+                <th scope="col">Size</th>
+                <th scope="col">Version</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fleet.data.items.length === 0 && (
+                <tr>
+                  <td colSpan={6} className="empty">
+                    No instances match these filters.
+                  </td>
+                </tr>
+              )}
+              {fleet.data.items.map((i) => (
+                <tr key={i.id}>
+                  <td>
+                    <strong>{i.name}</strong>
+                    <div className="muted">{i.slug}</div>
+                  </td>
+                  <td>
+                    <Link href={`/orgs/${i.orgId}`}>{i.orgName}</Link>
+                  </td>
+                  <td>
+                    <InstanceStatusBadges status={i.status} healthStatus={i.healthStatus} healthCheckedAt={i.healthCheckedAt} />
+                  </td>
+                  <td>
+                    {CLOUD_LABELS[i.cloud]} · <code>{i.region}</code>
+                  </td>
+                  <td>{i.size}</td>
+                  <td>{i.version ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div className="pager">
+            <button type="button" className="secondary" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Previous page
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              disabled={!fleet.data.nextCursor}
+              onClick={() => fleet.data?.nextCursor && setCursors([...cursors, fleet.data.nextCursor])}
+            >
+              Next page
+            </button>
+            <span className="muted">Page {cursors.length}</span>
+          </div>
+        </>
+      )}
+    </>
+  );
+}

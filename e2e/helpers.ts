@@ -1,0 +1,35 @@
+import { expect, type Page } from "@playwright/test";
+import pg from "pg";
+import { databaseUrl } from "./env";
+
+export const DEMO_PASSWORD = "demo-password-123";
+
+/** Reads the e2e database directly, to find ids and check what the product wrote. */
+export async function query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: databaseUrl() });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function orgId(slug: string): Promise<string> {
+  const [row] = await query<{ id: string }>(`SELECT id FROM "Organization" WHERE slug = $1`, [slug]);
+  if (!row) throw new Error(`no org ${slug}`);
+  return row.id;
+}
+
+export async function signInWithPassword(page: Page, email: string, password = DEMO_PASSWORD) {
+  await page.goto("/signin");
+  await page.getByLabel("E-mail", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+}
+
+/** The product's own alert (Next's route announcer also has role=alert). */
+export function alertOn(page: Page) {
+  return page.locator('p[role="alert"]');
+}

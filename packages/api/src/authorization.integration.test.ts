@@ -1,0 +1,214 @@
+// Walks every tRPC procedure with every kind of caller, each with valid input, and checks the exact outcome against
+// one table. The table is written out by hand (not derived from the policy code it tests), and a procedure that is
+// missing from it, or a row for a procedure that no longer exists, fails the first test.
+import { db } from "@cp/db";
+import { beforeAll, describe, expect, it } from "vitest";
+import { appRouter } from "./root";
+import {
+  callerFor,
+  createInstance,
+  createInvitation,
+  createMember,
+  createOrg,
+  createUser,
+  createWorld,
+  PASSWORD,
+  settle,
+  unique,
+  type Caller,
+  type TestUser,
+  type World,
+} from "./testing/fixtures";
+
+const CALLERS = ["anon", "memberA", "adminA", "adminB", "support", "sre", "staffAdmin"] as const;
+type CallerName = (typeof CALLERS)[number];
+const STAFF: ReadonlySet<CallerName> = new Set(["support", "sre", "staffAdmin"]);
+
+type Expected = "ok" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND";
+const ok = "ok";
+const U = "UNAUTHORIZED";
+const F = "FORBIDDEN";
+const NF = "NOT_FOUND";
+type Outcomes = readonly [Expected, Expected, Expected, Expected, Expected, Expected, Expected];
+
+interface CaseEnv {
+  world: World;
+  caller: CallerName;
+  user: TestUser | null;
+  /** What the input builder made that the audit check needs to know. */
+  scratch: { inviteeEmail?: string };
+}
+
+interface Row {
+  /** In the order of CALLERS: anon, memberA, adminA, adminB, support, sre, staffAdmin. */
+  expect: Outcomes;
+  input: (env: CaseEnv) => unknown;
+  /**
+   * Mutations: the audit event an allowed call writes. `viaStaff: "staff"` means "true exactly when the caller is
+   * staff"; `actor: "invitee"` means the event's actor is the account the call created.
+   */
+  audit?: { action: string; viaStaff: boolean | "staff"; actor?: "caller" | "invitee" } | { none: string };
+}
+
+const orgA = ({ world }: CaseEnv) => ({ orgId: world.orgA.id });
+
+//                                          anon memberA adminA adminB support sre staffAdmin
+const TABLE: Record<string, Row> = {
+  "me.get": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => undefined },
+  "notifications.list": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => undefined },
+  "notifications.markAllRead": {
+    expect: [U, ok, ok, ok, ok, ok, ok],
+    input: () => undefined,
+    audit: { none: "marks the caller's own console notifications read; changes nothing anyone else sees" },
+  },
+
+  "orgs.list": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => ({}) },
+  "orgs.get": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
+  "orgs.create": {
+    expect: [U, F, F, F, F, F, ok],
+    input: () => {
+      const slug = unique("new");
+      return { name: `New ${slug}`, slug, plan: "dedicated", firstAdminEmail: `${unique("first")}@example.com` };
+    },
+    audit: { action: "org.create", viaStaff: true },
+  },
+
+  "members.list": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
+  "members.changeRole": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const { membershipId } = await createMember(world.orgA.id, "member");
+      return { orgId: world.orgA.id, membershipId, role: "admin" };
+    },
+    audit: { action: "member.role_change", viaStaff: "staff" },
+  },
+  "members.remove": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const { membershipId } = await createMember(world.orgA.id, "member");
+      return { orgId: world.orgA.id, membershipId };
+    },
+    audit: { action: "member.remove", viaStaff: "staff" },
+  },
+
+  "invitations.list": { expect: [U, F, ok, NF, ok, ok, ok], input: orgA },
+  "invitations.create": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: ({ world }) => ({ orgId: world.orgA.id, email: `${unique("invitee")}@example.com`, role: "member" }),
+    audit: { action: "invitation.create", viaStaff: "staff" },
+  },
+  "invitations.revoke": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const inv = await createInvitation({ orgId: world.orgA.id, email: `${unique("revokee")}@example.com` });
+      return { orgId: world.orgA.id, invitationId: inv.id };
+    },
+    audit: { action: "invitation.revoke", viaStaff: "staff" },
+  },
+  "invitations.preview": {
+    expect: [ok, ok, ok, ok, ok, ok, ok],
+    input: async ({ world }) => {
+      const inv = await createInvitation({ orgId: world.orgA.id, email: `${unique("preview")}@example.com` });
+      return { token: inv.token };
+    },
+  },
+  "invitations.accept": {
+    expect: [U, ok, ok, ok, ok, ok, ok],
+    // A fresh org each time: joining org A or B would change the caller's roles for the cases after this one.
+    input: async ({ user }) => {
+      const org = await createOrg();
+      const inv = await createInvitation({ orgId: org.id, email: user?.email ?? `${unique("nobody")}@example.com` });
+      return { token: inv.token };
+    },
+    audit: { action: "invitation.accept", viaStaff: false },
+  },
+  "invitations.acceptWithNewAccount": {
+    expect: [ok, ok, ok, ok, ok, ok, ok],
+    input: async ({ world, scratch }) => {
+      scratch.inviteeEmail = `${unique("newacct")}@example.com`;
+      const inv = await createInvitation({ orgId: world.orgA.id, email: scratch.inviteeEmail });
+      return { token: inv.token, name: "New Person", password: PASSWORD };
+    },
+    audit: { action: "invitation.accept", viaStaff: false, actor: "invitee" },
+  },
+
+  "instances.list": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
+  "fleet.list": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
+
+  "audit.list": { expect: [U, F, ok, NF, ok, ok, ok], input: orgA },
+  "audit.exportCsv": { expect: [U, F, ok, NF, ok, ok, ok], input: orgA },
+
+  "staff.listUsers": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
+  "staff.setStaffRole": {
+    expect: [U, F, F, F, F, F, ok],
+    input: async () => ({ userId: (await createUser()).id, staffRole: "support" }),
+    audit: { action: "user.staff_role_change", viaStaff: false },
+  },
+};
+
+type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription" } };
+const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureDef>;
+
+function invoke(api: Caller, path: string, input: unknown): Promise<unknown> {
+  const fn = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], api);
+  return (fn as (input: unknown) => Promise<unknown>)(input);
+}
+
+async function auditIds(action: string): Promise<Set<string>> {
+  const rows = await db().auditEvent.findMany({ where: { action }, select: { id: true } });
+  return new Set(rows.map((r) => r.id));
+}
+
+describe("authorization table", () => {
+  let world: World;
+
+  beforeAll(async () => {
+    world = await createWorld();
+    // Something for the list procedures to return, so their output schemas are exercised with real rows.
+    await createInstance({ orgId: world.orgA.id });
+  });
+
+  it("has exactly one row per procedure, and says what each mutation audits", () => {
+    const paths = Object.keys(procedures).sort();
+    expect(paths.length).toBeGreaterThan(0);
+    expect(Object.keys(TABLE).sort()).toEqual(paths);
+    for (const path of paths) {
+      const isMutation = procedures[path]?._def.type === "mutation";
+      expect(TABLE[path]?.audit !== undefined, `${path}: mutations declare their audit event, queries do not`).toBe(isMutation);
+    }
+  });
+
+  for (const [path, row] of Object.entries(TABLE)) {
+    describe(path, () => {
+      CALLERS.forEach((caller, column) => {
+        const expected = row.expect[column]!;
+        it(`${caller} → ${expected}`, async () => {
+          const user = caller === "anon" ? null : world.users[caller];
+          const env: CaseEnv = { world, caller, user, scratch: {} };
+          const input = await row.input(env);
+          const audit = row.audit && "action" in row.audit ? row.audit : null;
+          const before = audit ? await auditIds(audit.action) : null;
+          const totalBefore = await db().auditEvent.count();
+
+          const api = await callerFor(user);
+          const result = await settle(invoke(api, path, input));
+          expect(result.outcome, result.error?.message).toBe(expected);
+
+          if (expected !== "ok" || !audit) {
+            // Refused calls and queries leave no trace in the audit log (and a refused mutation changed nothing).
+            expect(await db().auditEvent.count()).toBe(totalBefore);
+            return;
+          }
+          const after = await auditIds(audit.action);
+          const fresh = [...after].filter((id) => !before!.has(id));
+          expect(fresh).toHaveLength(1);
+          const event = await db().auditEvent.findUniqueOrThrow({ where: { id: fresh[0]! } });
+          expect(event.viaStaff).toBe(audit.viaStaff === "staff" ? STAFF.has(caller) : audit.viaStaff);
+          expect(event.ip).toBe("203.0.113.10");
+          if (audit.actor === "invitee") expect(event.actorEmail).toBe(env.scratch.inviteeEmail);
+          else expect(event.actorId).toBe(user?.id);
+        });
+      });
+    });
+  }
+});

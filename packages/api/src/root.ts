@@ -1,0 +1,25 @@
+import { auditRouter } from "./routers/audit/router";
+import { fleetRouter } from "./routers/fleet/router";
+import { instancesRouter } from "./routers/instances/router";
+import { invitationsRouter } from "./routers/invitations/router";
+import { meRouter } from "./routers/me/router";
+import { membersRouter } from "./routers/members/router";
+import { notificationsRouter } from "./routers/notifications/router";
+import { orgsRouter } from "./routers/orgs/router";
+import { staffRouter } from "./routers/staff/router";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  me: meRouter,
+  notifications: notificationsRouter,
+  orgs: orgsRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
+  instances: instancesRouter,
+  fleet: fleetRouter,
+  audit: auditRouter,
+  staff: staffRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

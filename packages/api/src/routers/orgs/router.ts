@@ -1,0 +1,6 @@
+import { createTRPCRouter } from "../../trpc";
+import { create } from "./create";
+import { get } from "./get";
+import { list } from "./list";
+
+export const orgsRouter = createTRPCRouter({ list, get, create });
