@@ -1,5 +1,5 @@
 // Demo data: organizations, one account per role, and fleet records. Idempotent; refuses to run in production.
-// Usage: tsx scripts/seed.ts [--quiet]
+// Usage: tsx scripts/seed.ts [--quiet] | --list (print the demo accounts only)
 import { env } from "@cp/config";
 import { db, type Cloud, type InstanceStatus } from "@cp/db";
 import { hashPassword } from "@cp/services";
@@ -84,13 +84,17 @@ export async function seedDemo(): Promise<void> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+function printAccounts() {
+  console.log(`Demo accounts (password for all: ${DEMO_PASSWORD}):`);
+  for (const a of DEMO_ACCOUNTS) console.log(`  ${a.email.padEnd(30)} ${a.role}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes("--list")) {
+  printAccounts();
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   seedDemo()
     .then(async () => {
-      if (!process.argv.includes("--quiet")) {
-        console.log(`Demo accounts (password for all: ${DEMO_PASSWORD}):`);
-        for (const a of DEMO_ACCOUNTS) console.log(`  ${a.email.padEnd(30)} ${a.role}`);
-      }
+      if (!process.argv.includes("--quiet")) printAccounts();
       await db().$disconnect();
     })
     .catch(async (err) => {
