@@ -37,7 +37,7 @@ step "prisma generate"
 npx prisma generate >/dev/null || { echo "prisma generate failed" >&2; exit 1; }
 
 step "lint and type-check"
-npx turbo run lint typecheck --output-logs=errors-only || fail_gate "lint or type-check"
+npx turbo run lint typecheck --continue --output-logs=errors-only || fail_gate "lint or type-check"
 npx prettier --check . >/dev/null || fail_gate "formatting (run: npm run format)"
 
 step "build"

@@ -1,3 +1,4 @@
+import { logger } from "@cp/config/logger";
 import { Queue, type JobsOptions } from "bullmq";
 import { DEFAULT_JOB_OPTIONS, JOBS, jobId, type JobKey, type JobPayload, type QueueName } from "./definitions";
 import { redis } from "./connection";
@@ -8,6 +9,7 @@ export function getQueue(name: QueueName): Queue {
   let q = queues.get(name);
   if (!q) {
     q = new Queue(name, { connection: redis("producer"), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+    q.on("error", (err) => logger().warn({ err, queue: name }, "queue connection error"));
     queues.set(name, q);
   }
   return q;
@@ -24,8 +26,15 @@ export async function enqueue<K extends JobKey>(
 ): Promise<void> {
   const def = JOBS[key];
   const data = def.schema.parse(payload);
-  await getQueue(def.queue).add(def.name, data, {
-    jobId: options.dedupeOn ? jobId(key, ...options.dedupeOn) : undefined,
+  const queue = getQueue(def.queue);
+  const id = options.dedupeOn ? jobId(key, ...options.dedupeOn) : undefined;
+  if (id) {
+    // A finished job with the same id would make the add a no-op; PostgreSQL says the work is due again, so it is.
+    const existing = await queue.getJob(id);
+    if (existing && ((await existing.isFailed()) || (await existing.isCompleted()))) await existing.remove();
+  }
+  await queue.add(def.name, data, {
+    jobId: id,
     delay: options.delayMs,
     priority: options.priority,
   });

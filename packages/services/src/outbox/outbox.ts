@@ -78,7 +78,9 @@ export function createMailTransport(url: string = env().SMTP_URL): MailTransport
       },
     };
   }
-  return nodemailer.createTransport(url);
+  // Bounded timeouts: a hung server must fail the attempt well before the sweep's "stuck in sending" limit, or a
+  // message could be sent twice.
+  return nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 });
 }
 
 function backoffMs(attempts: number): number {

@@ -1,0 +1,31 @@
+// Rows and contexts the integration tests need, created with db() directly.
+import { randomUUID } from "node:crypto";
+import { logger } from "@cp/config/logger";
+import { db } from "@cp/db";
+import type { ServiceContext } from "@cp/services";
+
+/** A user who is admin of a fresh org, and the context a use case receives on their behalf. */
+export async function createOrgAdmin(): Promise<{ orgId: string; ctx: ServiceContext }> {
+  const tag = randomUUID().slice(0, 8);
+  const user = await db().user.create({ data: { email: `admin-${tag}@example.test`, name: "Org Admin" } });
+  const org = await db().organization.create({
+    data: { name: `Org ${tag}`, slug: `org-${tag}`, plan: "saas" },
+  });
+  await db().membership.create({ data: { orgId: org.id, userId: user.id, role: "admin" } });
+  const ctx: ServiceContext = {
+    actor: {
+      userId: user.id,
+      email: user.email,
+      staffRole: "none",
+      memberships: [{ orgId: org.id, role: "admin" }],
+    },
+    ip: "127.0.0.1",
+    userAgent: "vitest",
+    requestId: `req-${tag}`,
+    log: logger(),
+  };
+  return { orgId: org.id, ctx };
+}
+
+/** A unique address, so a test finds its own mail among others'. */
+export const uniqueAddress = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}@example.test`;
