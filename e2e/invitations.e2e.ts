@@ -1,7 +1,10 @@
 import { expect, test } from "@playwright/test";
 import { alertOn, orgId, query, signInWithPassword } from "./helpers";
 
-test("an admin invites someone, the audit log shows it, and the invitee joins through the e-mailed link", async ({ page, browser }) => {
+test("an admin invites someone, the audit log shows it, and the invitee joins through the e-mailed link", async ({
+  page,
+  browser,
+}) => {
   const acme = await orgId("acme");
   const invitee = `new.engineer.${Date.now()}@acme.example`;
   await signInWithPassword(page, "admin@acme.example");
@@ -14,8 +17,12 @@ test("an admin invites someone, the audit log shows it, and the invitee joins th
 
   await form.getByLabel("E-mail address").fill(invitee);
   await form.getByRole("button", { name: "Send invitation" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Invitation sent" })).toHaveText(`Invitation sent to ${invitee}.`);
-  await expect(page.getByRole("table", { name: "Invitations sent for this organization" })).toContainText(invitee);
+  await expect(page.getByRole("status").filter({ hasText: "Invitation sent" })).toHaveText(
+    `Invitation sent to ${invitee}.`,
+  );
+  await expect(page.getByRole("table", { name: "Invitations sent for this organization" })).toContainText(
+    invitee,
+  );
 
   await page.getByRole("link", { name: "Audit log" }).click();
   const audit = page.getByRole("table", { name: "Audit events, newest first" });
@@ -24,7 +31,10 @@ test("an admin invites someone, the audit log shows it, and the invitee joins th
   await expect(audit.locator("tbody tr").first()).toContainText("admin@acme.example");
 
   // The e-mail went through the outbox; its link is the only place the token exists.
-  const [mail] = await query<{ bodyText: string }>(`SELECT "bodyText" FROM "OutboxMessage" WHERE "toAddress" = $1`, [invitee]);
+  const [mail] = await query<{ bodyText: string }>(
+    `SELECT "bodyText" FROM "OutboxMessage" WHERE "toAddress" = $1`,
+    [invitee],
+  );
   const link = /(http\S+\/invite\/\S+)/.exec(mail?.bodyText ?? "")?.[1];
   expect(link).toBeTruthy();
 
@@ -47,6 +57,13 @@ test("the shared-responsibility matrix lists the three deployment types", async 
   await signInWithPassword(page, "admin@acme.example");
   await page.getByRole("link", { name: "Shared responsibility" }).click();
   const table = page.getByRole("table", { name: "Shared-responsibility matrix by deployment type" });
-  await expect(table.getByRole("columnheader")).toHaveText(["Area", "SaaS (multi-tenant)", "Dedicated", "Customer-managed"]);
-  await expect(table.getByRole("row", { name: /Database \(MySQL\)/ })).toContainText("Dedicated MySQL 5.7 or 8");
+  await expect(table.getByRole("columnheader")).toHaveText([
+    "Area",
+    "SaaS (multi-tenant)",
+    "Dedicated",
+    "Customer-managed",
+  ]);
+  await expect(table.getByRole("row", { name: /Database \(MySQL\)/ })).toContainText(
+    "Dedicated MySQL 5.7 or 8",
+  );
 });

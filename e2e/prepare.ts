@@ -12,8 +12,16 @@ async function main() {
   await admin.end();
   const root = path.resolve(import.meta.dirname, "..");
   const env = { ...process.env, ...appEnv(), CHECKPOINT_DISABLE: "1" };
-  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], { cwd: root, env, stdio: "pipe" });
-  execFileSync(path.join(root, "node_modules/.bin/tsx"), ["scripts/seed.ts", "--quiet"], { cwd: root, env, stdio: "inherit" });
+  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
+    cwd: root,
+    env,
+    stdio: "pipe",
+  });
+  execFileSync(path.join(root, "node_modules/.bin/tsx"), ["scripts/seed.ts", "--quiet"], {
+    cwd: root,
+    env,
+    stdio: "inherit",
+  });
   const { Redis } = await import("ioredis");
   const redis = new Redis(E2E.redisUrl);
   await redis.flushdb();

@@ -6,7 +6,9 @@ test("a customer admin signs in with a local account and lands on their org", as
   await expect(page).toHaveURL(new RegExp(`/orgs/${await orgId("acme")}$`));
   await expect(page.getByRole("heading", { name: "Acme Robotics: instances" })).toBeVisible();
   // Acme has no instances yet: the empty state explains what an instance is and how to get one.
-  await expect(page.getByRole("status").getByRole("heading", { name: "No dedicated instances yet" })).toBeVisible();
+  await expect(
+    page.getByRole("status").getByRole("heading", { name: "No dedicated instances yet" }),
+  ).toBeVisible();
 });
 
 test("a wrong password and an unknown account get the same message", async ({ page }) => {
@@ -19,7 +21,9 @@ test("a wrong password and an unknown account get the same message", async ({ pa
   }
 });
 
-test("sign-in through the OIDC provider links a verified e-mail to the existing account", async ({ page }) => {
+test("sign-in through the OIDC provider links a verified e-mail to the existing account", async ({
+  page,
+}) => {
   await page.goto("/signin");
   await page.getByRole("button", { name: "Sign in with Test IdP" }).click();
   // The provider's own login and consent pages.
@@ -29,7 +33,9 @@ test("sign-in through the OIDC provider links a verified e-mail to the existing 
   await page.getByRole("button", { name: /continue/i }).click();
   await expect(page.getByTestId("signed-in-as")).toHaveText("admin@globex.example");
   await expect(page).toHaveURL(new RegExp(`/orgs/${await orgId("globex")}$`));
-  const [user] = await query<{ oidcSubject: string }>(`SELECT "oidcSubject" FROM "User" WHERE email = 'admin@globex.example'`);
+  const [user] = await query<{ oidcSubject: string }>(
+    `SELECT "oidcSubject" FROM "User" WHERE email = 'admin@globex.example'`,
+  );
   expect(user?.oidcSubject).toBe("globex-admin");
 });
 

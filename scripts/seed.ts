@@ -7,12 +7,43 @@ import { hashPassword } from "@cp/services";
 export const DEMO_PASSWORD = "demo-password-123";
 
 export const DEMO_ACCOUNTS = [
-  { email: "admin@acme.example", name: "Ada Admin", role: "customer admin of Acme Robotics", staffRole: "none" as const, org: "acme", orgRole: "admin" as const },
-  { email: "member@globex.example", name: "Max Member", role: "customer member of Globex Research", staffRole: "none" as const, org: "globex", orgRole: "member" as const },
-  { email: "admin@globex.example", name: "Gia Globex", role: "customer admin of Globex Research", staffRole: "none" as const, org: "globex", orgRole: "admin" as const },
-  { email: "support@provider.example", name: "Sam Support", role: "staff: support", staffRole: "support" as const },
+  {
+    email: "admin@acme.example",
+    name: "Ada Admin",
+    role: "customer admin of Acme Robotics",
+    staffRole: "none" as const,
+    org: "acme",
+    orgRole: "admin" as const,
+  },
+  {
+    email: "member@globex.example",
+    name: "Max Member",
+    role: "customer member of Globex Research",
+    staffRole: "none" as const,
+    org: "globex",
+    orgRole: "member" as const,
+  },
+  {
+    email: "admin@globex.example",
+    name: "Gia Globex",
+    role: "customer admin of Globex Research",
+    staffRole: "none" as const,
+    org: "globex",
+    orgRole: "admin" as const,
+  },
+  {
+    email: "support@provider.example",
+    name: "Sam Support",
+    role: "staff: support",
+    staffRole: "support" as const,
+  },
   { email: "sre@provider.example", name: "Rita SRE", role: "staff: SRE", staffRole: "sre" as const },
-  { email: "staff-admin@provider.example", name: "Stan Staff", role: "staff: admin", staffRole: "admin" as const },
+  {
+    email: "staff-admin@provider.example",
+    name: "Stan Staff",
+    role: "staff: admin",
+    staffRole: "admin" as const,
+  },
 ];
 
 const ORGS = [
@@ -23,7 +54,10 @@ const ORGS = [
 ];
 
 const FLEET: { org: string; name: string; cloud: Cloud; region: string; status: InstanceStatus }[] = [];
-const regions: Record<"aws" | "gcp", string[]> = { aws: ["us-east-1", "eu-west-1", "ap-southeast-2"], gcp: ["us-central1", "europe-west4"] };
+const regions: Record<"aws" | "gcp", string[]> = {
+  aws: ["us-east-1", "eu-west-1", "ap-southeast-2"],
+  gcp: ["us-central1", "europe-west4"],
+};
 const statuses: InstanceStatus[] = ["running", "running", "running", "updating", "failed", "provisioning"];
 for (let i = 0; i < 28; i++) {
   const cloud = i % 3 === 0 ? "gcp" : "aws";
@@ -38,18 +72,29 @@ for (let i = 0; i < 28; i++) {
 }
 
 export async function seedDemo(): Promise<void> {
-  if (env().CP_MODE === "production") throw new Error("seed: refusing to write demo data when CP_MODE=production");
+  if (env().CP_MODE === "production")
+    throw new Error("seed: refusing to write demo data when CP_MODE=production");
   const client = db();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const orgIds = new Map<string, string>();
   for (const o of ORGS) {
-    const org = await client.organization.upsert({ where: { slug: o.slug }, create: { ...o, instanceQuota: 40 }, update: {} });
+    const org = await client.organization.upsert({
+      where: { slug: o.slug },
+      create: { ...o, instanceQuota: 40 },
+      update: {},
+    });
     orgIds.set(o.slug, org.id);
   }
   for (const a of DEMO_ACCOUNTS) {
     const user = await client.user.upsert({
       where: { email: a.email },
-      create: { email: a.email, name: a.name, passwordHash, staffRole: a.staffRole, emailVerifiedAt: new Date() },
+      create: {
+        email: a.email,
+        name: a.name,
+        passwordHash,
+        staffRole: a.staffRole,
+        emailVerifiedAt: new Date(),
+      },
       update: {},
     });
     if ("org" in a && a.org) {

@@ -4,7 +4,22 @@ import tseslint from "typescript-eslint";
 
 /** Which workspace packages each layer must not import. */
 const forbidden = {
-  core: ["@cp/config", "@cp/db", "@cp/jobs", "@cp/services", "@cp/api", "@cp/engine", "@cp/connectors", "@trpc/*", "next", "next/*", "react", "@prisma/*", "bullmq", "ioredis"],
+  core: [
+    "@cp/config",
+    "@cp/db",
+    "@cp/jobs",
+    "@cp/services",
+    "@cp/api",
+    "@cp/engine",
+    "@cp/connectors",
+    "@trpc/*",
+    "next",
+    "next/*",
+    "react",
+    "@prisma/*",
+    "bullmq",
+    "ioredis",
+  ],
   config: ["@cp/db", "@cp/jobs", "@cp/services", "@cp/api", "@cp/engine", "@cp/connectors"],
   db: ["@cp/jobs", "@cp/services", "@cp/api", "@cp/engine", "@cp/connectors", "@trpc/*"],
   jobs: ["@cp/services", "@cp/api", "@cp/engine", "@cp/connectors", "@trpc/*"],
@@ -14,7 +29,9 @@ const forbidden = {
   api: ["next", "next/*", "react", "@prisma/*", "bullmq", "ioredis"],
 };
 
-const appImports = [{ group: ["**/apps/**", "@cp/console", "@cp/worker"], message: "Packages never import from an app." }];
+const appImports = [
+  { group: ["**/apps/**", "@cp/console", "@cp/worker"], message: "Packages never import from an app." },
+];
 
 /** @param {{ layer?: keyof typeof forbidden, allowProcessEnv?: boolean }} [options] */
 export function config(options = {}) {
@@ -33,7 +50,12 @@ export function config(options = {}) {
             patterns: [
               ...appImports,
               ...(restricted.length
-                ? [{ group: restricted, message: `The ${options.layer} layer must not import this (DESIGN.md, Layers).` }]
+                ? [
+                    {
+                      group: restricted,
+                      message: `The ${options.layer} layer must not import this (DESIGN.md, Layers).`,
+                    },
+                  ]
                 : []),
             ],
           },

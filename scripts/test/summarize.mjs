@@ -5,9 +5,33 @@ import path from "node:path";
 
 const dir = process.argv[2] ?? ".data/test-results";
 const tiers = [
-  ["unit", "unit.json", (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests })],
-  ["integration", "integration.json", (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests })],
-  ["e2e", "e2e.json", (r) => ({ passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected + (r.errors?.length ?? 0), skipped: r.stats.skipped })],
+  [
+    "unit",
+    "unit.json",
+    (r) => ({
+      passed: r.numPassedTests,
+      failed: r.numFailedTests,
+      skipped: r.numPendingTests + r.numTodoTests,
+    }),
+  ],
+  [
+    "integration",
+    "integration.json",
+    (r) => ({
+      passed: r.numPassedTests,
+      failed: r.numFailedTests,
+      skipped: r.numPendingTests + r.numTodoTests,
+    }),
+  ],
+  [
+    "e2e",
+    "e2e.json",
+    (r) => ({
+      passed: r.stats.expected + r.stats.flaky,
+      failed: r.stats.unexpected + (r.errors?.length ?? 0),
+      skipped: r.stats.skipped,
+    }),
+  ],
 ];
 
 let passed = 0;
@@ -22,7 +46,9 @@ for (const [name, file, read] of tiers) {
   }
   const r = read(JSON.parse(readFileSync(full, "utf8")));
   const ranNothing = r.passed + r.failed === 0;
-  console.log(`${name.padEnd(12)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${ranNothing ? " (ran no test: counted as 1 failed)" : ""}`);
+  console.log(
+    `${name.padEnd(12)} ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped${ranNothing ? " (ran no test: counted as 1 failed)" : ""}`,
+  );
   passed += r.passed;
   failed += r.failed + (ranNothing ? 1 : 0);
   skipped += r.skipped;

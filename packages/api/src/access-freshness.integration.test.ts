@@ -3,7 +3,18 @@
 import { db } from "@cp/db";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createTrpcContext } from "./trpc";
-import { addMember, callerFor, createInvitation, createMember, createOrg, createUser, settle, unique, type TestOrg, type TestUser } from "./testing/fixtures";
+import {
+  addMember,
+  callerFor,
+  createInvitation,
+  createMember,
+  createOrg,
+  createUser,
+  settle,
+  unique,
+  type TestOrg,
+  type TestUser,
+} from "./testing/fixtures";
 
 describe("a change of access takes effect on the next request", () => {
   let org: TestOrg;
@@ -20,11 +31,18 @@ describe("a change of access takes effect on the next request", () => {
 
   it("an org admin demoted to member gets FORBIDDEN on the next admin call", async () => {
     const invite = (email: string) => ({ orgId: org.id, email, role: "member" as const });
-    expect((await settle((await callerFor(admin2)).invitations.create(invite(`${unique("x")}@example.com`)))).outcome).toBe("ok");
+    expect(
+      (await settle((await callerFor(admin2)).invitations.create(invite(`${unique("x")}@example.com`))))
+        .outcome,
+    ).toBe("ok");
 
-    await (await callerFor(admin1)).members.changeRole({ orgId: org.id, membershipId: admin2Membership, role: "member" });
+    await (
+      await callerFor(admin1)
+    ).members.changeRole({ orgId: org.id, membershipId: admin2Membership, role: "member" });
 
-    const next = await settle((await callerFor(admin2)).invitations.create(invite(`${unique("y")}@example.com`)));
+    const next = await settle(
+      (await callerFor(admin2)).invitations.create(invite(`${unique("y")}@example.com`)),
+    );
     expect(next.outcome).toBe("FORBIDDEN");
     // Still a member: reading is allowed.
     expect((await settle((await callerFor(admin2)).members.list({ orgId: org.id }))).outcome).toBe("ok");
@@ -34,7 +52,9 @@ describe("a change of access takes effect on the next request", () => {
     expect((await settle((await callerFor(admin2)).orgs.get({ orgId: org.id }))).outcome).toBe("ok");
     await (await callerFor(admin1)).members.remove({ orgId: org.id, membershipId: admin2Membership });
     expect((await settle((await callerFor(admin2)).orgs.get({ orgId: org.id }))).outcome).toBe("NOT_FOUND");
-    expect((await settle((await callerFor(admin2)).members.list({ orgId: org.id }))).outcome).toBe("NOT_FOUND");
+    expect((await settle((await callerFor(admin2)).members.list({ orgId: org.id }))).outcome).toBe(
+      "NOT_FOUND",
+    );
     const orgs = await (await callerFor(admin2)).orgs.list({});
     expect(orgs.map((o) => o.id)).not.toContain(org.id);
   });
@@ -45,7 +65,9 @@ describe("a change of access takes effect on the next request", () => {
     const ctx = await createTrpcContext({ userId: admin2.id, ip: null, userAgent: null });
     expect(ctx.actor).toBeNull();
     expect((await settle((await callerFor(admin2)).me.get())).outcome).toBe("UNAUTHORIZED");
-    expect((await settle((await callerFor(admin2)).orgs.get({ orgId: org.id }))).outcome).toBe("UNAUTHORIZED");
+    expect((await settle((await callerFor(admin2)).orgs.get({ orgId: org.id }))).outcome).toBe(
+      "UNAUTHORIZED",
+    );
   });
 
   it("a user id that no longer exists is UNAUTHORIZED, not an error", async () => {
@@ -55,7 +77,10 @@ describe("a change of access takes effect on the next request", () => {
   });
 
   it("a staff member whose staff role is taken away loses staff access at once", async () => {
-    const [staffAdmin, sre] = await Promise.all([createUser({ staffRole: "admin" }), createUser({ staffRole: "sre" })]);
+    const [staffAdmin, sre] = await Promise.all([
+      createUser({ staffRole: "admin" }),
+      createUser({ staffRole: "sre" }),
+    ]);
     expect((await settle((await callerFor(sre)).fleet.list({}))).outcome).toBe("ok");
     await (await callerFor(staffAdmin)).staff.setStaffRole({ userId: sre.id, staffRole: "none" });
     expect((await settle((await callerFor(sre)).fleet.list({}))).outcome).toBe("FORBIDDEN");
@@ -80,7 +105,9 @@ describe("an org's objects are reached only through that org", () => {
     ]);
     expect(results.map((r) => r.outcome)).toEqual(["NOT_FOUND", "NOT_FOUND", "NOT_FOUND"]);
 
-    expect(await db().membership.findUnique({ where: { id: memberB.membershipId }, select: { role: true } })).toEqual({ role: "member" });
+    expect(
+      await db().membership.findUnique({ where: { id: memberB.membershipId }, select: { role: true } }),
+    ).toEqual({ role: "member" });
     expect((await db().invitation.findUniqueOrThrow({ where: { id: invB.id } })).revokedAt).toBeNull();
     expect(await db().auditEvent.count({ where: { orgId: { in: [orgA.id, orgB.id] } } })).toBe(0);
   });
@@ -94,6 +121,8 @@ describe("an org's objects are reached only through that org", () => {
     expect(listed).not.toContain(orgB.id);
 
     const sre = await createUser({ staffRole: "sre" });
-    expect((await settle((await callerFor(sre)).orgs.get({ orgId: "no-such-org" }))).outcome).toBe("NOT_FOUND");
+    expect((await settle((await callerFor(sre)).orgs.get({ orgId: "no-such-org" }))).outcome).toBe(
+      "NOT_FOUND",
+    );
   });
 });

@@ -52,14 +52,14 @@ interface Row {
 
 const orgA = ({ world }: CaseEnv) => ({ orgId: world.orgA.id });
 
-//                                          anon memberA adminA adminB support sre staffAdmin
+// expect: [anon, memberA, adminA, adminB, support, sre, staffAdmin]
 const TABLE: Record<string, Row> = {
   "me.get": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => undefined },
   "notifications.list": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => undefined },
   "notifications.markAllRead": {
     expect: [U, ok, ok, ok, ok, ok, ok],
     input: () => undefined,
-    audit: { none: "marks the caller's own console notifications read; changes nothing anyone else sees" },
+    audit: { action: "notification.mark_all_read", viaStaff: false },
   },
 
   "orgs.list": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => ({}) },
@@ -68,7 +68,12 @@ const TABLE: Record<string, Row> = {
     expect: [U, F, F, F, F, F, ok],
     input: () => {
       const slug = unique("new");
-      return { name: `New ${slug}`, slug, plan: "dedicated", firstAdminEmail: `${unique("first")}@example.com` };
+      return {
+        name: `New ${slug}`,
+        slug,
+        plan: "dedicated",
+        firstAdminEmail: `${unique("first")}@example.com`,
+      };
     },
     audit: { action: "org.create", viaStaff: true },
   },
@@ -94,7 +99,11 @@ const TABLE: Record<string, Row> = {
   "invitations.list": { expect: [U, F, ok, NF, ok, ok, ok], input: orgA },
   "invitations.create": {
     expect: [U, F, ok, NF, F, ok, ok],
-    input: ({ world }) => ({ orgId: world.orgA.id, email: `${unique("invitee")}@example.com`, role: "member" }),
+    input: ({ world }) => ({
+      orgId: world.orgA.id,
+      email: `${unique("invitee")}@example.com`,
+      role: "member",
+    }),
     audit: { action: "invitation.create", viaStaff: "staff" },
   },
   "invitations.revoke": {
@@ -117,7 +126,10 @@ const TABLE: Record<string, Row> = {
     // A fresh org each time: joining org A or B would change the caller's roles for the cases after this one.
     input: async ({ user }) => {
       const org = await createOrg();
-      const inv = await createInvitation({ orgId: org.id, email: user?.email ?? `${unique("nobody")}@example.com` });
+      const inv = await createInvitation({
+        orgId: org.id,
+        email: user?.email ?? `${unique("nobody")}@example.com`,
+      });
       return { token: inv.token };
     },
     audit: { action: "invitation.accept", viaStaff: false },
@@ -174,7 +186,10 @@ describe("authorization table", () => {
     expect(Object.keys(TABLE).sort()).toEqual(paths);
     for (const path of paths) {
       const isMutation = procedures[path]?._def.type === "mutation";
-      expect(TABLE[path]?.audit !== undefined, `${path}: mutations declare their audit event, queries do not`).toBe(isMutation);
+      expect(
+        TABLE[path]?.audit !== undefined,
+        `${path}: mutations declare their audit event, queries do not`,
+      ).toBe(isMutation);
     }
   });
 

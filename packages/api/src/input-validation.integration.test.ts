@@ -11,7 +11,13 @@ import { callerFor, createWorld, settle, unique, type World } from "./testing/fi
 interface ErrorShape {
   message: string;
   code: number;
-  data: { code: string; httpStatus: number; path?: string; field?: string; zodIssues?: { path: string; message: string }[] };
+  data: {
+    code: string;
+    httpStatus: number;
+    path?: string;
+    field?: string;
+    zodIssues?: { path: string; message: string }[];
+  };
 }
 
 type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription"; inputs: unknown[] } };
@@ -29,7 +35,12 @@ async function httpCall(
   const encoded = JSON.stringify(superjson.serialize(input));
   const url = new URL(`http://localhost/api/trpc/${path}`);
   if (type === "query") url.searchParams.set("input", encoded);
-  const req = new Request(url, type === "query" ? { method: "GET" } : { method: "POST", body: encoded, headers: { "content-type": "application/json" } });
+  const req = new Request(
+    url,
+    type === "query"
+      ? { method: "GET" }
+      : { method: "POST", body: encoded, headers: { "content-type": "application/json" } },
+  );
   const res = await fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
@@ -42,7 +53,9 @@ async function httpCall(
 
 /** Procedures that fail on the server's side with a zod error: it must not be shown as the caller's bad input. */
 const brokenRouter = createTRPCRouter({
-  badOutput: publicProcedure.output(z.object({ secretColumn: z.number() })).query(() => ({ secretColumn: "oops" }) as never),
+  badOutput: publicProcedure
+    .output(z.object({ secretColumn: z.number() }))
+    .query(() => ({ secretColumn: "oops" }) as never),
   innerZod: publicProcedure.query(() => z.object({ internalField: z.string() }).parse({})),
 });
 
@@ -53,12 +66,18 @@ describe("bad input", () => {
   });
 
   it("invitations.create with an invalid e-mail names `email`", async () => {
-    const { status, error } = await httpCall("invitations.create", { orgId: world.orgA.id, email: "not-an-email", role: "member" }, world.users.adminA.id);
+    const { status, error } = await httpCall(
+      "invitations.create",
+      { orgId: world.orgA.id, email: "not-an-email", role: "member" },
+      world.users.adminA.id,
+    );
     expect(status).toBe(400);
     expect(error?.data.code).toBe("BAD_REQUEST");
     expect(error?.data.field).toBe("email");
     expect(error?.message).toBe("email: must be an e-mail address like name@example.com");
-    expect(error?.data.zodIssues).toEqual([{ path: "email", message: "must be an e-mail address like name@example.com" }]);
+    expect(error?.data.zodIssues).toEqual([
+      { path: "email", message: "must be an e-mail address like name@example.com" },
+    ]);
   });
 
   it("orgs.create with a bad slug names `slug` and says how to fix it", async () => {
@@ -77,7 +96,11 @@ describe("bad input", () => {
     const slug = unique("dup");
     const input = { name: "Dup Org", slug, plan: "saas", firstAdminEmail: `${unique("dup")}@example.com` };
     expect((await httpCall("orgs.create", input, world.users.staffAdmin.id)).error).toBeNull();
-    const again = await httpCall("orgs.create", { ...input, firstAdminEmail: `${unique("dup2")}@example.com` }, world.users.staffAdmin.id);
+    const again = await httpCall(
+      "orgs.create",
+      { ...input, firstAdminEmail: `${unique("dup2")}@example.com` },
+      world.users.staffAdmin.id,
+    );
     expect(again.status).toBe(409);
     expect(again.error?.data.code).toBe("CONFLICT");
     expect(again.error?.data.field).toBe("slug");
@@ -85,12 +108,20 @@ describe("bad input", () => {
   });
 
   it("names nested and refined fields: members.changeRole `role`, fleet.list `limit`, audit.list `to`", async () => {
-    const role = await httpCall("members.changeRole", { orgId: world.orgA.id, membershipId: "x", role: "owner" }, world.users.adminA.id);
+    const role = await httpCall(
+      "members.changeRole",
+      { orgId: world.orgA.id, membershipId: "x", role: "owner" },
+      world.users.adminA.id,
+    );
     expect(role.error?.data.field).toBe("role");
     const limit = await httpCall("fleet.list", { limit: 1000 }, world.users.sre.id);
     expect(limit.error?.data.field).toBe("limit");
     expect(limit.error?.message).toBe("limit: must be at most 100");
-    const range = await httpCall("audit.list", { orgId: world.orgA.id, from: new Date("2030-01-02"), to: new Date("2030-01-01") }, world.users.adminA.id);
+    const range = await httpCall(
+      "audit.list",
+      { orgId: world.orgA.id, from: new Date("2030-01-02"), to: new Date("2030-01-01") },
+      world.users.adminA.id,
+    );
     expect(range.error?.data.code).toBe("BAD_REQUEST");
     expect(range.error?.data.field).toBe("to");
     expect(range.error?.message).toBe("to: must not be before from");

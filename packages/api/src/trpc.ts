@@ -2,7 +2,15 @@
 // decide who may call what (STYLE.md #4). Procedures stay thin: parse, check access, call one use case.
 import { randomUUID } from "node:crypto";
 import { logger, type Logger } from "@cp/config/logger";
-import { AppError, decideOrgAccess, decideStaffAccess, ZId, type Actor, type OrgNeed, type StaffNeed } from "@cp/core";
+import {
+  AppError,
+  decideOrgAccess,
+  decideStaffAccess,
+  ZId,
+  type Actor,
+  type OrgNeed,
+  type StaffNeed,
+} from "@cp/core";
 import { loadActor, type RequestMeta, type ServiceContext } from "@cp/services";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
@@ -35,9 +43,7 @@ export async function createTrpcContext(input: ContextInput): Promise<TrpcContex
 
 /** "field: message" for each zod issue, so the user sees which field to fix and how. */
 export function describeZodError(err: ZodError): string {
-  return err.issues
-    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-    .join("; ");
+  return err.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
 const t = initTRPC.context<TrpcContext>().create({
@@ -76,7 +82,8 @@ const errorMapping = t.middleware(async ({ ctx, next, path }) => {
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof AppError) throw new TRPCError({ code: cause.code, message: cause.message, cause });
-    if (result.error.code === "INTERNAL_SERVER_ERROR") ctx.log.error({ err: cause ?? result.error, path }, "procedure failed");
+    if (result.error.code === "INTERNAL_SERVER_ERROR")
+      ctx.log.error({ err: cause ?? result.error, path }, "procedure failed");
   }
   return result;
 });
@@ -85,8 +92,18 @@ export const publicProcedure = t.procedure.use(errorMapping);
 
 /** Signed in: UNAUTHORIZED only when there is no (valid) session. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.actor) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue; your session may have expired." });
-  const service: ServiceContext = { actor: ctx.actor, ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId, log: ctx.log };
+  if (!ctx.actor)
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message: "Sign in to continue; your session may have expired.",
+    });
+  const service: ServiceContext = {
+    actor: ctx.actor,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    requestId: ctx.requestId,
+    log: ctx.log,
+  };
   return next({ ctx: { actor: ctx.actor, service } });
 });
 

@@ -65,23 +65,31 @@ export function loadConfig(source: Record<string, string | undefined>): Env {
   const parsed = schema.safeParse(withDefaults);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    const hint = production ? "\n(CP_MODE=production: built-in demo defaults are not used; set each variable.)" : "";
+    const hint = production
+      ? "\n(CP_MODE=production: built-in demo defaults are not used; set each variable.)"
+      : "";
     throw new ConfigError(`Invalid environment:\n${lines.join("\n")}${hint}`);
   }
   const env = parsed.data;
   if (production) {
     for (const [k, demo] of Object.entries(DEMO_DEFAULTS)) {
       if ((env as Record<string, unknown>)[k] === demo) {
-        throw new ConfigError(`${k}: the built-in demo value cannot be used when CP_MODE=production; set your own.`);
+        throw new ConfigError(
+          `${k}: the built-in demo value cannot be used when CP_MODE=production; set your own.`,
+        );
       }
     }
     if (env.SMTP_URL.startsWith("log:")) {
-      throw new ConfigError("SMTP_URL: set an smtp:// or smtps:// URL in production (log: only prints mail).");
+      throw new ConfigError(
+        "SMTP_URL: set an smtp:// or smtps:// URL in production (log: only prints mail).",
+      );
     }
   }
   const oidcParts = [env.OIDC_ISSUER, env.OIDC_CLIENT_ID, env.OIDC_CLIENT_SECRET].filter(Boolean).length;
   if (oidcParts !== 0 && oidcParts !== 3) {
-    throw new ConfigError("OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three to enable OIDC sign-in, or none.");
+    throw new ConfigError(
+      "OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three to enable OIDC sign-in, or none.",
+    );
   }
   return {
     ...env,

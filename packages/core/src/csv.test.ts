@@ -39,7 +39,15 @@ describe("csvCell", () => {
 
 describe("toCsv", () => {
   it("joins cells with commas and rows with CRLF, ending with CRLF, header first", () => {
-    expect(toCsv(["a", "b"], [["1", "x,y"], [null, "=2"]])).toBe('a,b\r\n1,"x,y"\r\n,\'=2\r\n');
+    expect(
+      toCsv(
+        ["a", "b"],
+        [
+          ["1", "x,y"],
+          [null, "=2"],
+        ],
+      ),
+    ).toBe('a,b\r\n1,"x,y"\r\n,\'=2\r\n');
   });
 
   it("writes only the header when there are no rows", () => {

@@ -9,10 +9,19 @@ export const PLAN_LABELS: Record<Plan, string> = {
 
 export const CLOUDS = ["aws", "gcp", "azure", "local"] as const;
 export type Cloud = (typeof CLOUDS)[number];
-export const CLOUD_LABELS: Record<Cloud, string> = { aws: "AWS", gcp: "Google Cloud", azure: "Azure", local: "Local cloud" };
+export const CLOUD_LABELS: Record<Cloud, string> = {
+  aws: "AWS",
+  gcp: "Google Cloud",
+  azure: "Azure",
+  local: "Local cloud",
+};
 
 export type Party = "provider" | "customer" | "shared";
-export const PARTY_LABELS: Record<Party, string> = { provider: "Provider", customer: "Customer", shared: "Shared" };
+export const PARTY_LABELS: Record<Party, string> = {
+  provider: "Provider",
+  customer: "Customer",
+  shared: "Shared",
+};
 
 export interface ResponsibilityCell {
   party: Party;
@@ -33,7 +42,9 @@ export const RESPONSIBILITY_MATRIX: readonly ResponsibilityRow[] = [
   {
     area: "Infrastructure and clouds",
     saas: p("Provider's shared deployment on the provider's cloud"),
-    dedicated: p("Isolated instance per customer on AWS or GCP in the customer's chosen region (Azure coming soon)"),
+    dedicated: p(
+      "Isolated instance per customer on AWS or GCP in the customer's chosen region (Azure coming soon)",
+    ),
     customer_managed: c("Customer's own cloud (AWS, GCP, Azure) or servers"),
   },
   {
@@ -45,13 +56,17 @@ export const RESPONSIBILITY_MATRIX: readonly ResponsibilityRow[] = [
   {
     area: "Object storage",
     saas: p("Provider's bucket"),
-    dedicated: s("Provider-hosted bucket, or the customer's own bucket (BYOB) that the customer keeps configured"),
+    dedicated: s(
+      "Provider-hosted bucket, or the customer's own bucket (BYOB) that the customer keeps configured",
+    ),
     customer_managed: c("Customer's bucket"),
   },
   {
     area: "Single sign-on",
     saas: s("Provider's identity service; customer may connect its IdP"),
-    dedicated: s("Provider-managed (Auth0, SAML) or the customer's OIDC provider, configured by the customer"),
+    dedicated: s(
+      "Provider-managed (Auth0, SAML) or the customer's OIDC provider, configured by the customer",
+    ),
     customer_managed: c("Customer configures OIDC or SAML"),
   },
   {

@@ -23,6 +23,7 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} was not found.`);
-export const forbidden = (message = "You do not have permission to do this.") => new AppError("FORBIDDEN", message);
+export const forbidden = (message = "You do not have permission to do this.") =>
+  new AppError("FORBIDDEN", message);
 export const conflict = (message: string, field?: string) => new AppError("CONFLICT", message, field);
 export const badRequest = (message: string, field?: string) => new AppError("BAD_REQUEST", message, field);

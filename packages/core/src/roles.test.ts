@@ -19,7 +19,10 @@ describe("decideOrgAccess", () => {
   });
 
   it("answers not_found for another org, so its existence is not revealed", () => {
-    expect(decideOrgAccess(actor("none", [{ orgId: "a", role: "admin" }]), "b", "read")).toEqual({ ok: false, reason: "not_found" });
+    expect(decideOrgAccess(actor("none", [{ orgId: "a", role: "admin" }]), "b", "read")).toEqual({
+      ok: false,
+      reason: "not_found",
+    });
   });
 
   it("lets support read anything but change only support items", () => {

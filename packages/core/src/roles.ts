@@ -24,7 +24,8 @@ export type OrgNeed = "read" | "support" | "adminRead" | "admin";
 /** Staff-wide actions. */
 export type StaffNeed = "staff" | "sre" | "staffAdmin";
 
-export type AccessDecision = { ok: true; viaStaff: boolean } | { ok: false; reason: "not_found" | "forbidden" };
+export type AccessDecision =
+  { ok: true; viaStaff: boolean } | { ok: false; reason: "not_found" | "forbidden" };
 
 const STAFF_ORG_NEEDS: Record<StaffRole, readonly OrgNeed[]> = {
   none: [],

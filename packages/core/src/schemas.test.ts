@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ZEmail, ZPage, ZPassword, ZSlug } from "./schemas";
 
-const messageOf = (r: { success: boolean; error?: { issues: { message: string }[] } }) => r.error?.issues[0]?.message;
+const messageOf = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
+  r.error?.issues[0]?.message;
 
 describe("ZEmail", () => {
   it("trims and lower-cases", () => {
@@ -19,7 +20,8 @@ describe("ZEmail", () => {
 
 describe("ZSlug", () => {
   it("accepts lower-case letters, digits and inner hyphens, 3 to 40 characters", () => {
-    for (const ok of ["abc", "acme-corp", "a1-b2-c3", "123", "a".repeat(40)]) expect(ZSlug.parse(ok)).toBe(ok);
+    for (const ok of ["abc", "acme-corp", "a1-b2-c3", "123", "a".repeat(40)])
+      expect(ZSlug.parse(ok)).toBe(ok);
     expect(ZSlug.parse("  acme  ")).toBe("acme");
   });
 

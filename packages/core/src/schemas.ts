@@ -10,13 +10,20 @@ export const ZEmail = z
   .trim()
   .toLowerCase()
   .pipe(z.email({ message: "must be an e-mail address like name@example.com" }));
-export const ZOrgName = z.string().trim().min(2, "must be at least 2 characters").max(80, "must be at most 80 characters");
+export const ZOrgName = z
+  .string()
+  .trim()
+  .min(2, "must be at least 2 characters")
+  .max(80, "must be at most 80 characters");
 export const ZSlug = z
   .string()
   .trim()
   .min(3, "must be at least 3 characters")
   .max(40, "must be at most 40 characters")
-  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "may contain only lower-case letters, digits and inner hyphens");
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/,
+    "may contain only lower-case letters, digits and inner hyphens",
+  );
 export const ZPassword = z
   .string()
   .min(12, "must be at least 12 characters")

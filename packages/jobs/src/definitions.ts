@@ -11,11 +11,19 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const JOBS = {
   /** Deliver one outbox message. */
-  outboxDeliver: { queue: QUEUES.outbox, name: "outbox.deliver", schema: z.object({ messageId: z.string().min(1) }) },
+  outboxDeliver: {
+    queue: QUEUES.outbox,
+    name: "outbox.deliver",
+    schema: z.object({ messageId: z.string().min(1) }),
+  },
   /** Re-enqueue outbox messages that are due (Redis may have lost their jobs). */
   outboxSweep: { queue: QUEUES.system, name: "outbox.sweep", schema: z.object({}) },
   /** Wake a worker to claim the next operation of an instance (DESIGN.md, Operations). */
-  operationRun: { queue: QUEUES.operations, name: "operation.run", schema: z.object({ operationId: z.string().min(1) }) },
+  operationRun: {
+    queue: QUEUES.operations,
+    name: "operation.run",
+    schema: z.object({ operationId: z.string().min(1) }),
+  },
 } as const;
 
 export type JobKey = keyof typeof JOBS;

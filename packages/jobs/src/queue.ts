@@ -1,6 +1,13 @@
 import { logger } from "@cp/config/logger";
 import { Queue, type JobsOptions } from "bullmq";
-import { DEFAULT_JOB_OPTIONS, JOBS, jobId, type JobKey, type JobPayload, type QueueName } from "./definitions";
+import {
+  DEFAULT_JOB_OPTIONS,
+  JOBS,
+  jobId,
+  type JobKey,
+  type JobPayload,
+  type QueueName,
+} from "./definitions";
 import { redis } from "./connection";
 
 const queues = new Map<QueueName, Queue>();

@@ -13,3 +13,4 @@ export * from "./instances/instances";
 export * from "./staff/users";
 export * from "./outbox/outbox";
 export * from "./health";
+export * from "./outbox/notifications";

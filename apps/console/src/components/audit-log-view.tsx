@@ -48,14 +48,20 @@ export function AuditLogView({ orgId, title }: { orgId: string | null; title: st
   async function exportCsv() {
     setExporting("Preparing…");
     try {
-      const res = await qc.fetchQuery(trpc.audit.exportCsv.queryOptions(toInput(orgId, filter), { staleTime: 0 }));
+      const res = await qc.fetchQuery(
+        trpc.audit.exportCsv.queryOptions(toInput(orgId, filter), { staleTime: 0 }),
+      );
       const url = URL.createObjectURL(new Blob([res.csv], { type: "text/csv;charset=utf-8" }));
       const a = document.createElement("a");
       a.href = url;
       a.download = `audit-${orgId ?? "all"}-${new Date().toISOString().slice(0, 19)}.csv`;
       a.click();
       URL.revokeObjectURL(url);
-      setExporting(res.truncated ? `Exported the newest ${res.rows} events; narrow the filter for older ones.` : `Exported ${res.rows} events.`);
+      setExporting(
+        res.truncated
+          ? `Exported the newest ${res.rows} events; narrow the filter for older ones.`
+          : `Exported ${res.rows} events.`,
+      );
     } catch (err) {
       setExporting(err instanceof Error ? err.message : "Export failed.");
     }
@@ -144,7 +150,12 @@ export function AuditLogView({ orgId, title }: { orgId: string | null; title: st
             </tbody>
           </table>
           <div className="pager">
-            <button type="button" className="secondary" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+            <button
+              type="button"
+              className="secondary"
+              disabled={cursors.length <= 1}
+              onClick={() => setCursors(cursors.slice(0, -1))}
+            >
               Newer
             </button>
             <button

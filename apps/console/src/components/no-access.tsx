@@ -5,9 +5,12 @@ export function NoAccess({ email }: { email: string }) {
     <main className="auth-card" aria-labelledby="no-access-title">
       <h1 id="no-access-title">You need an invitation</h1>
       <p>
-        You are signed in as <strong>{email}</strong>, but this account does not belong to any organization yet.
+        You are signed in as <strong>{email}</strong>, but this account does not belong to any organization
+        yet.
       </p>
-      <p>Ask an admin of your organization to invite this e-mail address, then open the link in the invitation.</p>
+      <p>
+        Ask an admin of your organization to invite this e-mail address, then open the link in the invitation.
+      </p>
       <SignOutButton />
     </main>
   );

@@ -9,7 +9,13 @@ export function QueryError({ error }: { error: ErrorLike }) {
   if (error.data?.code === "UNAUTHORIZED") {
     return (
       <p role="alert" className="error">
-        Your session has expired. <a href={`/signin?callbackUrl=${encodeURIComponent(typeof window === "undefined" ? "/" : window.location.pathname)}`}>Sign in again</a>.
+        Your session has expired.{" "}
+        <a
+          href={`/signin?callbackUrl=${encodeURIComponent(typeof window === "undefined" ? "/" : window.location.pathname)}`}
+        >
+          Sign in again
+        </a>
+        .
       </p>
     );
   }

@@ -8,7 +8,15 @@ import { SignOutButton } from "./sign-out-button";
 
 type Out = inferRouterOutputs<AppRouter>;
 
-export function Shell({ me, orgs, children }: { me: Out["me"]["get"]; orgs: Out["orgs"]["list"]; children: React.ReactNode }) {
+export function Shell({
+  me,
+  orgs,
+  children,
+}: {
+  me: Out["me"]["get"];
+  orgs: Out["orgs"]["list"];
+  children: React.ReactNode;
+}) {
   const pathname = usePathname();
   const router = useRouter();
   const match = /^\/orgs\/([^/]+)/.exec(pathname);
@@ -61,12 +69,19 @@ export function Shell({ me, orgs, children }: { me: Out["me"]["get"]; orgs: Out[
           )}
           <h2>Help</h2>
           {link("/responsibility", "Shared responsibility")}
-          {link("/notifications", me.unreadNotifications ? `Notifications (${me.unreadNotifications})` : "Notifications")}
+          {link(
+            "/notifications",
+            me.unreadNotifications ? `Notifications (${me.unreadNotifications})` : "Notifications",
+          )}
         </nav>
         <div className="who">
           <div data-testid="signed-in-as">{me.email}</div>
           <div>
-            {isStaff ? STAFF_ROLE_LABELS[me.staffRole] : currentOrg?.role ? ORG_ROLE_LABELS[currentOrg.role] : "Customer"}
+            {isStaff
+              ? STAFF_ROLE_LABELS[me.staffRole]
+              : currentOrg?.role
+                ? ORG_ROLE_LABELS[currentOrg.role]
+                : "Customer"}
           </div>
           <div style={{ marginTop: "0.5rem" }}>
             <SignOutButton />

@@ -15,7 +15,8 @@ import { clientIp } from "./request";
 export const SIGN_IN_ERRORS = {
   CredentialsSignin: "The e-mail or password is incorrect.",
   TooManyAttempts: "Too many sign-in attempts. Wait a few minutes and try again.",
-  OidcUnverifiedEmail: "Your identity provider did not send a verified e-mail address, so we cannot match you to an account.",
+  OidcUnverifiedEmail:
+    "Your identity provider did not send a verified e-mail address, so we cannot match you to an account.",
   AccountDisabled: "This account is disabled. Ask your administrator.",
   OidcIdentityConflict: "This e-mail is linked to another sign-in identity. Ask your administrator.",
   SessionRequired: "Please sign in to continue.",
@@ -53,11 +54,20 @@ function buildAuthOptions(): NextAuthOptions {
       CredentialsProvider({
         id: "credentials",
         name: "E-mail and password",
-        credentials: { email: { label: "E-mail", type: "email" }, password: { label: "Password", type: "password" } },
+        credentials: {
+          email: { label: "E-mail", type: "email" },
+          password: { label: "Password", type: "password" },
+        },
         async authorize(credentials, req) {
-          const meta = { ip: clientIp((k) => headerOf(req?.headers, k)), userAgent: headerOf(req?.headers, "user-agent") };
+          const meta = {
+            ip: clientIp((k) => headerOf(req?.headers, k)),
+            userAgent: headerOf(req?.headers, "user-agent"),
+          };
           try {
-            const user = await signInWithPassword({ email: credentials?.email ?? "", password: credentials?.password ?? "" }, meta);
+            const user = await signInWithPassword(
+              { email: credentials?.email ?? "", password: credentials?.password ?? "" },
+              meta,
+            );
             return { id: user.id, email: user.email, name: user.name };
           } catch (err) {
             if (err instanceof AppError) {
@@ -94,7 +104,11 @@ function buildAuthOptions(): NextAuthOptions {
     pages: { signIn: "/signin", error: "/signin" },
     providers,
     logger: {
-      error: (code, metadata) => logger().error({ code, metadata: metadata instanceof Error ? { message: metadata.message } : undefined }, "next-auth error"),
+      error: (code, metadata) =>
+        logger().error(
+          { code, metadata: metadata instanceof Error ? { message: metadata.message } : undefined },
+          "next-auth error",
+        ),
       warn: (code) => logger().warn({ code }, "next-auth warning"),
       debug: () => undefined,
     },
@@ -129,7 +143,11 @@ function buildAuthOptions(): NextAuthOptions {
       },
       async session({ session, token }) {
         // Only the id: roles are loaded from the database on every request (loadActor).
-        return { expires: session.expires, user: { email: session.user?.email, name: session.user?.name }, userId: typeof token.uid === "string" ? token.uid : undefined };
+        return {
+          expires: session.expires,
+          user: { email: session.user?.email, name: session.user?.name },
+          userId: typeof token.uid === "string" ? token.uid : undefined,
+        };
       },
     },
   };

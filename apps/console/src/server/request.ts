@@ -8,7 +8,10 @@ import { env } from "@cp/config";
 export function clientIp(get: (name: string) => string | null | undefined): string | null {
   const xff = get("x-forwarded-for");
   if (!xff) return get("x-real-ip") ?? null;
-  const parts = xff.split(",").map((s) => s.trim()).filter(Boolean);
+  const parts = xff
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const ip = env().CP_TRUST_PROXY ? parts[0] : parts.at(-1);
   return ip?.replace(/^::ffff:/, "") ?? null;
 }

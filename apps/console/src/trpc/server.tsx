@@ -20,7 +20,11 @@ const createContext = cache(async () => {
 
 const getQueryClient = cache(createQueryClient);
 
-export const trpc = createTRPCOptionsProxy({ router: appRouter, ctx: createContext, queryClient: getQueryClient });
+export const trpc = createTRPCOptionsProxy({
+  router: appRouter,
+  ctx: createContext,
+  queryClient: getQueryClient,
+});
 
 /** Direct calls from server components (e.g. to decide a redirect). */
 export const serverCaller = cache(async () => createCaller(await createContext()));

@@ -3,7 +3,13 @@ import { ZCloud, ZInstanceStatus, ZOrgRole, ZPlan, ZStaffRole } from "@cp/core";
 import { z } from "zod";
 
 export const ZOkOutput = z.object({ ok: z.literal(true) });
-export const ZOrgSummary = z.object({ id: z.string(), name: z.string(), slug: z.string(), plan: ZPlan, role: ZOrgRole.nullable() });
+export const ZOrgSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  plan: ZPlan,
+  role: ZOrgRole.nullable(),
+});
 export const ZInstanceRow = z.object({
   id: z.string(),
   orgId: z.string(),

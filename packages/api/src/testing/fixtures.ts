@@ -26,7 +26,13 @@ export interface TestUser {
 }
 
 export async function createUser(
-  opts: { staffRole?: StaffRole; email?: string; name?: string; withPassword?: boolean; disabled?: boolean } = {},
+  opts: {
+    staffRole?: StaffRole;
+    email?: string;
+    name?: string;
+    withPassword?: boolean;
+    disabled?: boolean;
+  } = {},
 ): Promise<TestUser> {
   return db().user.create({
     data: {
@@ -93,7 +99,9 @@ export async function createInvitation(opts: {
 
 /** The token in the invitation e-mail that the outbox holds for `invitationId`. */
 export async function invitationTokenFromEmail(invitationId: string): Promise<string> {
-  const msg = await db().outboxMessage.findUniqueOrThrow({ where: { dedupeKey: `invitation:${invitationId}` } });
+  const msg = await db().outboxMessage.findUniqueOrThrow({
+    where: { dedupeKey: `invitation:${invitationId}` },
+  });
   const match = /\/invite\/([A-Za-z0-9_-]+)/.exec(msg.bodyText);
   if (!match?.[1]) throw new Error(`no invitation link in the e-mail of ${invitationId}`);
   return match[1];
@@ -141,7 +149,9 @@ export type Caller = Awaited<ReturnType<typeof callerFor>>;
 export type Outcome = "ok" | TRPCError["code"];
 
 /** How a call ended: "ok" with its value, or the tRPC code with the error; anything else is rethrown. */
-export async function settle<T>(call: Promise<T>): Promise<{ outcome: Outcome; value?: T; error?: TRPCError }> {
+export async function settle<T>(
+  call: Promise<T>,
+): Promise<{ outcome: Outcome; value?: T; error?: TRPCError }> {
   try {
     return { outcome: "ok", value: await call };
   } catch (err) {
@@ -166,7 +176,10 @@ export async function trpcError(call: Promise<unknown>): Promise<TRPCError> {
  * second admin so that an admin of A is never the last one.
  */
 export async function createWorld() {
-  const [orgA, orgB] = await Promise.all([createOrg({ name: `Org A ${unique("a")}` }), createOrg({ name: `Org B ${unique("b")}` })]);
+  const [orgA, orgB] = await Promise.all([
+    createOrg({ name: `Org A ${unique("a")}` }),
+    createOrg({ name: `Org B ${unique("b")}` }),
+  ]);
   const [memberA, adminA, adminA2, adminB, support, sre, staffAdmin] = await Promise.all([
     createUser(),
     createUser(),

@@ -18,7 +18,9 @@ function where(actor: Actor, f: AuditFilter): Prisma.AuditEventWhereInput {
   if (f.orgId) and.push({ orgId: f.orgId });
   if (f.actor) {
     const term = f.actor.trim();
-    and.push({ OR: [{ actorId: term }, { actorEmail: { contains: term.toLowerCase(), mode: "insensitive" } }] });
+    and.push({
+      OR: [{ actorId: term }, { actorEmail: { contains: term.toLowerCase(), mode: "insensitive" } }],
+    });
   }
   if (f.action) and.push({ action: { startsWith: f.action.trim() } });
   if (f.targetType) and.push({ targetType: f.targetType.trim() });
@@ -76,7 +78,10 @@ export async function listAuditEvents(
 export const AUDIT_EXPORT_LIMIT = 50_000;
 
 /** The filtered events as CSV (formula-looking cells escaped), newest first, at most AUDIT_EXPORT_LIMIT rows. */
-export async function exportAuditCsv(actor: Actor, filter: AuditFilter): Promise<{ csv: string; rows: number; truncated: boolean }> {
+export async function exportAuditCsv(
+  actor: Actor,
+  filter: AuditFilter,
+): Promise<{ csv: string; rows: number; truncated: boolean }> {
   const rows = await db().auditEvent.findMany({
     where: where(actor, filter),
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
@@ -86,7 +91,21 @@ export async function exportAuditCsv(actor: Actor, filter: AuditFilter): Promise
   const truncated = rows.length > AUDIT_EXPORT_LIMIT;
   const kept = rows.slice(0, AUDIT_EXPORT_LIMIT);
   const csv = toCsv(
-    ["time", "actor_id", "actor_email", "actor_staff_role", "via_staff", "ip", "user_agent", "action", "target_type", "target_id", "org_id", "before", "after"],
+    [
+      "time",
+      "actor_id",
+      "actor_email",
+      "actor_staff_role",
+      "via_staff",
+      "ip",
+      "user_agent",
+      "action",
+      "target_type",
+      "target_id",
+      "org_id",
+      "before",
+      "after",
+    ],
     kept.map((e) => [
       e.createdAt,
       e.actorId,

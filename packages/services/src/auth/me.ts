@@ -11,7 +11,10 @@ export async function getMe(actor: Actor) {
         email: true,
         name: true,
         staffRole: true,
-        memberships: { orderBy: { org: { name: "asc" } }, select: { role: true, org: { select: { id: true, name: true, slug: true, plan: true } } } },
+        memberships: {
+          orderBy: { org: { name: "asc" } },
+          select: { role: true, org: { select: { id: true, name: true, slug: true, plan: true } } },
+        },
       },
     }),
     db().outboxMessage.count({ where: { channel: "console", userId: actor.userId, readAt: null } }),

@@ -1,5 +1,5 @@
 import { AppError, ZEmail } from "@cp/core";
-import { db, isUniqueViolation } from "@cp/db";
+import { db, isUniqueViolation, type Db } from "@cp/db";
 import { recordAudit } from "../audit/record-audit";
 import type { RequestMeta } from "../context";
 import { burnPasswordCheck, verifyPassword } from "./password";
@@ -16,7 +16,10 @@ export const BAD_CREDENTIALS = "The e-mail or password is incorrect.";
 
 type Meta = Pick<RequestMeta, "ip" | "userAgent">;
 
-export async function signInWithPassword(input: { email: string; password: string }, meta: Meta): Promise<SignedInUser> {
+export async function signInWithPassword(
+  input: { email: string; password: string },
+  meta: Meta,
+): Promise<SignedInUser> {
   const parsed = ZEmail.safeParse(input.email);
   if (!parsed.success || !input.password) throw new AppError("UNAUTHORIZED", BAD_CREDENTIALS);
   const email = parsed.data;
@@ -27,26 +30,39 @@ export async function signInWithPassword(input: { email: string; password: strin
     where: { email },
     select: { id: true, email: true, name: true, passwordHash: true, disabledAt: true },
   });
-  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : (await burnPasswordCheck(input.password), false);
+  const ok = user?.passwordHash
+    ? await verifyPassword(user.passwordHash, input.password)
+    : (await burnPasswordCheck(input.password), false);
   if (!user || !ok || user.disabledAt) {
     await recordSignInFailure(subject);
-    await recordAudit(db(), { actor: null, actorEmail: email, ...meta }, {
-      action: "auth.sign_in_failed",
-      targetType: "user",
-      targetId: user?.id ?? null,
-      after: { method: "password", reason: !user ? "unknown_account" : user.disabledAt && ok ? "disabled" : "bad_password" },
-    });
+    await recordAudit(
+      db(),
+      { actor: null, actorEmail: email, ...meta },
+      {
+        action: "auth.sign_in_failed",
+        targetType: "user",
+        targetId: user?.id ?? null,
+        after: {
+          method: "password",
+          reason: !user ? "unknown_account" : user.disabledAt && ok ? "disabled" : "bad_password",
+        },
+      },
+    );
     throw new AppError("UNAUTHORIZED", BAD_CREDENTIALS);
   }
   await clearAccountFailures(email);
   await db().$transaction(async (tx) => {
     await tx.user.update({ where: { id: user.id }, data: { lastSignInAt: new Date() } });
-    await recordAudit(tx, { actor: null, actorEmail: user.email, ...meta }, {
-      action: "auth.sign_in",
-      targetType: "user",
-      targetId: user.id,
-      after: { method: "password" },
-    });
+    await recordAudit(
+      tx,
+      { actor: null, actorEmail: user.email, ...meta },
+      {
+        action: "auth.sign_in",
+        targetType: "user",
+        targetId: user.id,
+        after: { method: "password" },
+      },
+    );
   });
   return { id: user.id, email: user.email, name: user.name };
 }
@@ -68,17 +84,25 @@ export async function signInWithOidc(profile: OidcProfile, meta: Meta): Promise<
     where: { oidcIssuer_oidcSubject: { oidcIssuer: profile.issuer, oidcSubject: profile.subject } },
     select: { id: true, email: true, name: true, disabledAt: true },
   });
-  const audit = async (user: SignedInUser, created: boolean) =>
-    recordAudit(db(), { actor: null, actorEmail: user.email, ...meta }, {
-      action: created ? "auth.user_created" : "auth.sign_in",
-      targetType: "user",
-      targetId: user.id,
-      after: { method: "oidc", issuer: profile.issuer },
-    });
+  // Each change to the user is written with its audit event in one transaction (DESIGN.md, Security model).
+  const audit = async (tx: Db, user: SignedInUser, created: boolean) =>
+    recordAudit(
+      tx,
+      { actor: null, actorEmail: user.email, ...meta },
+      {
+        action: created ? "auth.user_created" : "auth.sign_in",
+        targetType: "user",
+        targetId: user.id,
+        after: { method: "oidc", issuer: profile.issuer },
+      },
+    );
   if (known) {
-    if (known.disabledAt) throw new AppError("UNAUTHORIZED", "This account is disabled. Ask your administrator.");
-    await db().user.update({ where: { id: known.id }, data: { lastSignInAt: new Date() } });
-    await audit(known, false);
+    if (known.disabledAt)
+      throw new AppError("UNAUTHORIZED", "This account is disabled. Ask your administrator.");
+    await db().$transaction(async (tx) => {
+      await tx.user.update({ where: { id: known.id }, data: { lastSignInAt: new Date() } });
+      await audit(tx, known, false);
+    });
     return known;
   }
   const parsed = ZEmail.safeParse(profile.email ?? "");
@@ -89,35 +113,51 @@ export async function signInWithOidc(profile: OidcProfile, meta: Meta): Promise<
     );
   }
   const email = parsed.data;
-  const byEmail = await db().user.findUnique({ where: { email }, select: { id: true, email: true, name: true, disabledAt: true, oidcSubject: true } });
+  const byEmail = await db().user.findUnique({
+    where: { email },
+    select: { id: true, email: true, name: true, disabledAt: true, oidcSubject: true },
+  });
   if (byEmail) {
-    if (byEmail.disabledAt) throw new AppError("UNAUTHORIZED", "This account is disabled. Ask your administrator.");
+    if (byEmail.disabledAt)
+      throw new AppError("UNAUTHORIZED", "This account is disabled. Ask your administrator.");
     if (byEmail.oidcSubject) {
       // The e-mail already belongs to another identity of some provider: do not let a second one take it over.
-      throw new AppError("UNAUTHORIZED", "This e-mail is linked to another sign-in identity. Ask your administrator.");
+      throw new AppError(
+        "UNAUTHORIZED",
+        "This e-mail is linked to another sign-in identity. Ask your administrator.",
+      );
     }
-    const linked = await db().user.update({
-      where: { id: byEmail.id },
-      data: { oidcIssuer: profile.issuer, oidcSubject: profile.subject, emailVerifiedAt: new Date(), lastSignInAt: new Date() },
-      select: { id: true, email: true, name: true },
+    return db().$transaction(async (tx) => {
+      const linked = await tx.user.update({
+        where: { id: byEmail.id },
+        data: {
+          oidcIssuer: profile.issuer,
+          oidcSubject: profile.subject,
+          emailVerifiedAt: new Date(),
+          lastSignInAt: new Date(),
+        },
+        select: { id: true, email: true, name: true },
+      });
+      await audit(tx, linked, false);
+      return linked;
     });
-    await audit(linked, false);
-    return linked;
   }
   try {
-    const created = await db().user.create({
-      data: {
-        email,
-        name: profile.name ?? null,
-        oidcIssuer: profile.issuer,
-        oidcSubject: profile.subject,
-        emailVerifiedAt: new Date(),
-        lastSignInAt: new Date(),
-      },
-      select: { id: true, email: true, name: true },
+    return await db().$transaction(async (tx) => {
+      const created = await tx.user.create({
+        data: {
+          email,
+          name: profile.name ?? null,
+          oidcIssuer: profile.issuer,
+          oidcSubject: profile.subject,
+          emailVerifiedAt: new Date(),
+          lastSignInAt: new Date(),
+        },
+        select: { id: true, email: true, name: true },
+      });
+      await audit(tx, created, true);
+      return created;
     });
-    await audit(created, true);
-    return created;
   } catch (err) {
     // Two first sign-ins racing: the other one created the user.
     if (isUniqueViolation(err)) return signInWithOidc(profile, meta);

@@ -8,7 +8,21 @@ import { redis } from "@cp/jobs";
 
 const accountKey = (email: string) =>
   `cp:signin:acct:${createHash("sha256").update(email.trim().toLowerCase()).digest("hex")}`;
-const ipKey = (ip: string) => `cp:signin:ip:${ip}`;
+/** IPv6 clients get a /64 each, so throttling counts per /64 rather than per address they can rotate. */
+export function throttleAddress(ip: string): string {
+  if (!ip.includes(":") || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip.replace(/^::ffff:/i, "");
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = ip.includes("::")
+    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
+}
+const ipKey = (ip: string) => `cp:signin:ip:${throttleAddress(ip)}`;
 
 export interface ThrottleSubject {
   email: string;

@@ -76,7 +76,13 @@ export async function listFleet(filter: FleetFilter, page: { limit: number; curs
     }),
     db().instance.count({ where }),
   ]);
-  const items = rows.slice(0, page.limit).map(({ org, ...i }) => ({ ...i, orgName: org.name, orgSlug: org.slug }));
+  const items = rows
+    .slice(0, page.limit)
+    .map(({ org, ...i }) => ({ ...i, orgName: org.name, orgSlug: org.slug }));
   const last = items.at(-1);
-  return { items, total, nextCursor: rows.length > page.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null };
+  return {
+    items,
+    total,
+    nextCursor: rows.length > page.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+  };
 }

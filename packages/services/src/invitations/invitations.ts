@@ -25,10 +25,20 @@ export async function createInvitationTx(
   ctx: ActingContext,
   input: { orgId: string; orgName: string; email: string; role: OrgRole },
 ): Promise<{ invitation: CreatedInvitation; messageId: string }> {
-  const member = await tx.membership.findFirst({ where: { orgId: input.orgId, user: { email: input.email } }, select: { id: true } });
+  const member = await tx.membership.findFirst({
+    where: { orgId: input.orgId, user: { email: input.email } },
+    select: { id: true },
+  });
   if (member) throw conflict(`email: ${input.email} is already a member of this organization.`, "email");
+  // Only a still-usable invitation is replaced; an expired one keeps saying "expired".
   await tx.invitation.updateMany({
-    where: { orgId: input.orgId, email: input.email, acceptedAt: null, revokedAt: null },
+    where: {
+      orgId: input.orgId,
+      email: input.email,
+      acceptedAt: null,
+      revokedAt: null,
+      expiresAt: { gt: new Date() },
+    },
     data: { revokedAt: new Date() },
   });
   const token = randomBytes(32).toString("base64url");
@@ -83,7 +93,10 @@ export async function inviteMember(
 
 export type InvitationState = "pending" | "accepted" | "revoked" | "expired";
 
-export function invitationState(i: { acceptedAt: Date | null; revokedAt: Date | null; expiresAt: Date }, now = new Date()): InvitationState {
+export function invitationState(
+  i: { acceptedAt: Date | null; revokedAt: Date | null; expiresAt: Date },
+  now = new Date(),
+): InvitationState {
   if (i.acceptedAt) return "accepted";
   if (i.revokedAt) return "revoked";
   if (i.expiresAt <= now) return "expired";
@@ -109,13 +122,20 @@ export async function listInvitations(orgId: string) {
   return rows.map((r) => ({ ...r, invitedBy: r.invitedBy?.email ?? null, state: invitationState(r) }));
 }
 
-export async function revokeInvitation(ctx: ServiceContext, input: { orgId: string; invitationId: string }): Promise<void> {
+export async function revokeInvitation(
+  ctx: ServiceContext,
+  input: { orgId: string; invitationId: string },
+): Promise<void> {
   await db().$transaction(async (tx) => {
     const inv = await tx.invitation.findFirst({ where: { id: input.invitationId, orgId: input.orgId } });
     if (!inv) throw notFound("Invitation");
     const state = invitationState(inv);
     if (state !== "pending") {
-      throw new AppError("PRECONDITION_FAILED", `invitationId: this invitation is already ${state}; nothing to revoke.`, "invitationId");
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `invitationId: this invitation is already ${state}; nothing to revoke.`,
+        "invitationId",
+      );
     }
     await tx.invitation.update({ where: { id: inv.id }, data: { revokedAt: new Date() } });
     await recordAudit(tx, ctx, {
@@ -155,16 +175,29 @@ export async function previewInvitation(token: string) {
   });
   if (!inv) throw notFound("Invitation");
   const hasAccount = (await db().user.count({ where: { email: inv.email } })) > 0;
-  return { orgName: inv.org.name, email: inv.email, role: inv.role, state: invitationState(inv), expiresAt: inv.expiresAt, hasAccount };
+  return {
+    orgName: inv.org.name,
+    email: inv.email,
+    role: inv.role,
+    state: invitationState(inv),
+    expiresAt: inv.expiresAt,
+    hasAccount,
+  };
 }
 
 async function joinTx(tx: Db, inv: { id: string; orgId: string; role: OrgRole }, userId: string) {
+  // Claim the invitation first: of two accepts racing on one link, exactly one gets it.
+  const claimed = await tx.invitation.updateMany({
+    where: { id: inv.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+    data: { acceptedAt: new Date(), acceptedById: userId },
+  });
+  if (claimed.count === 0)
+    throw new AppError("PRECONDITION_FAILED", "This invitation has already been used.");
   await tx.membership.upsert({
     where: { orgId_userId: { orgId: inv.orgId, userId } },
     create: { orgId: inv.orgId, userId, role: inv.role },
     update: {},
   });
-  await tx.invitation.update({ where: { id: inv.id }, data: { acceptedAt: new Date(), acceptedById: userId } });
 }
 
 /** The signed-in user accepts an invitation sent to their own address. */
@@ -178,13 +211,23 @@ export async function acceptInvitation(ctx: ServiceContext, token: string): Prom
       );
     }
     await joinTx(tx, inv, ctx.actor.userId);
-    await recordAudit(tx, { ...ctx, actor: { ...ctx.actor, memberships: [...ctx.actor.memberships, { orgId: inv.orgId, role: inv.role }] } }, {
-      action: "invitation.accept",
-      targetType: "invitation",
-      targetId: inv.id,
-      orgId: inv.orgId,
-      after: { email: inv.email, role: inv.role },
-    });
+    await recordAudit(
+      tx,
+      {
+        ...ctx,
+        actor: {
+          ...ctx.actor,
+          memberships: [...ctx.actor.memberships, { orgId: inv.orgId, role: inv.role }],
+        },
+      },
+      {
+        action: "invitation.accept",
+        targetType: "invitation",
+        targetId: inv.id,
+        orgId: inv.orgId,
+        after: { email: inv.email, role: inv.role },
+      },
+    );
     return { orgId: inv.orgId };
   });
 }
@@ -195,26 +238,41 @@ export async function acceptInvitationWithNewAccount(
   input: { token: string; name: string; password: string },
 ): Promise<{ email: string; orgId: string }> {
   if (!env().CP_LOCAL_ACCOUNTS) {
-    throw new AppError("PRECONDITION_FAILED", "Local accounts are disabled here; sign in with single sign-on to accept.");
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      "Local accounts are disabled here; sign in with single sign-on to accept.",
+    );
   }
+  // Check the link before spending a password hash on it: made-up tokens cost the server nothing.
+  await findUsable(db(), input.token);
   const passwordHash = await hashPassword(input.password);
   return db().$transaction(async (tx) => {
     const inv = await findUsable(tx, input.token);
     const existing = await tx.user.findUnique({ where: { email: inv.email }, select: { id: true } });
-    if (existing) throw conflict("An account with this e-mail already exists. Sign in to accept the invitation.");
+    if (existing)
+      throw conflict("An account with this e-mail already exists. Sign in to accept the invitation.");
     const user = await tx.user.create({
       data: { email: inv.email, name: input.name, passwordHash, emailVerifiedAt: new Date() },
       select: { id: true, email: true, staffRole: true },
     });
     await joinTx(tx, inv, user.id);
-    const actor = { userId: user.id, email: user.email, staffRole: user.staffRole, memberships: [{ orgId: inv.orgId, role: inv.role }] };
-    await recordAudit(tx, { actor, ...meta }, {
-      action: "invitation.accept",
-      targetType: "invitation",
-      targetId: inv.id,
-      orgId: inv.orgId,
-      after: { email: inv.email, role: inv.role, accountCreated: true },
-    });
+    const actor = {
+      userId: user.id,
+      email: user.email,
+      staffRole: user.staffRole,
+      memberships: [{ orgId: inv.orgId, role: inv.role }],
+    };
+    await recordAudit(
+      tx,
+      { actor, ...meta },
+      {
+        action: "invitation.accept",
+        targetType: "invitation",
+        targetId: inv.id,
+        orgId: inv.orgId,
+        after: { email: inv.email, role: inv.role, accountCreated: true },
+      },
+    );
     return { email: user.email, orgId: inv.orgId };
   });
 }

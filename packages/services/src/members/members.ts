@@ -7,9 +7,22 @@ export async function listMembers(orgId: string) {
   const rows = await db().membership.findMany({
     where: { orgId },
     orderBy: [{ role: "asc" }, { createdAt: "asc" }],
-    select: { id: true, role: true, createdAt: true, user: { select: { id: true, email: true, name: true, lastSignInAt: true } } },
+    select: {
+      id: true,
+      role: true,
+      createdAt: true,
+      user: { select: { id: true, email: true, name: true, lastSignInAt: true } },
+    },
   });
-  return rows.map((m) => ({ id: m.id, role: m.role, joinedAt: m.createdAt, userId: m.user.id, email: m.user.email, name: m.user.name, lastSignInAt: m.user.lastSignInAt }));
+  return rows.map((m) => ({
+    id: m.id,
+    role: m.role,
+    joinedAt: m.createdAt,
+    userId: m.user.id,
+    email: m.user.email,
+    name: m.user.name,
+    lastSignInAt: m.user.lastSignInAt,
+  }));
 }
 
 /**
@@ -18,13 +31,19 @@ export async function listMembers(orgId: string) {
  */
 async function lockMemberships(tx: Db, orgId: string) {
   await tx.$queryRaw`SELECT id FROM "Membership" WHERE "orgId" = ${orgId} FOR UPDATE`;
-  const all = await tx.membership.findMany({ where: { orgId }, select: { id: true, role: true, userId: true, user: { select: { email: true } } } });
+  const all = await tx.membership.findMany({
+    where: { orgId },
+    select: { id: true, role: true, userId: true, user: { select: { email: true } } },
+  });
   return all;
 }
 
 const LAST_ADMIN = "An organization needs at least one admin. Make another member an admin first.";
 
-export async function changeMemberRole(ctx: ServiceContext, input: { orgId: string; membershipId: string; role: OrgRole }) {
+export async function changeMemberRole(
+  ctx: ServiceContext,
+  input: { orgId: string; membershipId: string; role: OrgRole },
+) {
   return db().$transaction(async (tx) => {
     const all = await lockMemberships(tx, input.orgId);
     const target = all.find((m) => m.id === input.membershipId);

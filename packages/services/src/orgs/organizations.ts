@@ -21,7 +21,14 @@ export async function listOrganizations(actor: Actor, search?: string | null): P
   const orgs = await db().organization.findMany({
     where: {
       ...(scope === "all" ? {} : { id: { in: scope } }),
-      ...(term ? { OR: [{ name: { contains: term, mode: "insensitive" } }, { slug: { contains: term.toLowerCase() } }] } : {}),
+      ...(term
+        ? {
+            OR: [
+              { name: { contains: term, mode: "insensitive" } },
+              { slug: { contains: term.toLowerCase() } },
+            ],
+          }
+        : {}),
     },
     orderBy: { name: "asc" },
     take: 500,
@@ -55,10 +62,21 @@ export async function createOrganization(
   try {
     const { org, messageId } = await db().$transaction(async (tx) => {
       const org = await tx.organization.create({
-        data: { name: input.name, slug: input.slug, plan: input.plan, instanceQuota: input.instanceQuota ?? 3 },
+        data: {
+          name: input.name,
+          slug: input.slug,
+          plan: input.plan,
+          instanceQuota: input.instanceQuota ?? 3,
+        },
         select: { id: true, name: true, slug: true, plan: true, instanceQuota: true },
       });
-      await recordAudit(tx, ctx, { action: "org.create", targetType: "organization", targetId: org.id, orgId: org.id, after: org });
+      await recordAudit(tx, ctx, {
+        action: "org.create",
+        targetType: "organization",
+        targetId: org.id,
+        orgId: org.id,
+        after: org,
+      });
       const { messageId } = await createInvitationTx(tx, ctx, {
         orgId: org.id,
         orgName: org.name,
@@ -70,7 +88,8 @@ export async function createOrganization(
     await dispatchOutbox([messageId]);
     return org;
   } catch (err) {
-    if (isUniqueViolation(err, "slug")) throw conflict(`slug: "${input.slug}" is taken; choose another.`, "slug");
+    if (isUniqueViolation(err, "slug"))
+      throw conflict(`slug: "${input.slug}" is taken; choose another.`, "slug");
     throw err;
   }
 }

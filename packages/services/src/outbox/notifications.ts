@@ -1,4 +1,6 @@
 import { db } from "@cp/db";
+import { recordAudit } from "../audit/record-audit";
+import type { ActingContext } from "../context";
 
 /** The user's console notifications, newest first. */
 export async function listNotifications(userId: string) {
@@ -10,7 +12,18 @@ export async function listNotifications(userId: string) {
   });
 }
 
-export async function markNotificationsRead(userId: string): Promise<{ updated: number }> {
-  const r = await db().outboxMessage.updateMany({ where: { channel: "console", userId, readAt: null }, data: { readAt: new Date() } });
-  return { updated: r.count };
+export async function markNotificationsRead(ctx: ActingContext): Promise<{ updated: number }> {
+  return db().$transaction(async (tx) => {
+    const r = await tx.outboxMessage.updateMany({
+      where: { channel: "console", userId: ctx.actor.userId, readAt: null },
+      data: { readAt: new Date() },
+    });
+    await recordAudit(tx, ctx, {
+      action: "notification.mark_all_read",
+      targetType: "user",
+      targetId: ctx.actor.userId,
+      after: { updated: r.count },
+    });
+    return { updated: r.count };
+  });
 }

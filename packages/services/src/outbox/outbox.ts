@@ -18,7 +18,10 @@ export interface EmailInput {
 
 export async function queueEmail(tx: Db, input: EmailInput): Promise<string> {
   if (input.dedupeKey) {
-    const existing = await tx.outboxMessage.findUnique({ where: { dedupeKey: input.dedupeKey }, select: { id: true } });
+    const existing = await tx.outboxMessage.findUnique({
+      where: { dedupeKey: input.dedupeKey },
+      select: { id: true },
+    });
     if (existing) return existing.id;
   }
   const msg = await tx.outboxMessage.create({
@@ -73,14 +76,22 @@ export function createMailTransport(url: string = env().SMTP_URL): MailTransport
     return {
       sendMail: async (mail) => {
         const info = await json.sendMail(mail);
-        logger().info({ to: mail.to, subject: mail.subject, text: mail.text }, "mail (not sent: SMTP_URL=log:)");
+        logger().info(
+          { to: mail.to, subject: mail.subject, text: mail.text },
+          "mail (not sent: SMTP_URL=log:)",
+        );
         return info;
       },
     };
   }
   // Bounded timeouts: a hung server must fail the attempt well before the sweep's "stuck in sending" limit, or a
   // message could be sent twice.
-  return nodemailer.createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 });
+  return nodemailer.createTransport({
+    url,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 60_000,
+  });
 }
 
 function backoffMs(attempts: number): number {
@@ -89,7 +100,10 @@ function backoffMs(attempts: number): number {
 
 export type DeliveryResult = "sent" | "retry" | "failed" | "skipped";
 
-export async function deliverOutboxMessage(messageId: string, transport: MailTransport): Promise<DeliveryResult> {
+export async function deliverOutboxMessage(
+  messageId: string,
+  transport: MailTransport,
+): Promise<DeliveryResult> {
   const now = new Date();
   // Claim: only a due, pending message moves to sending, so two workers never send the same one.
   const claimed = await db().outboxMessage.updateMany({
@@ -108,7 +122,12 @@ export async function deliverOutboxMessage(messageId: string, transport: MailTra
     });
     await db().outboxMessage.update({
       where: { id: msg.id },
-      data: { status: "sent", sentAt: new Date(), providerMessageId: String(info.messageId ?? ""), lastError: null },
+      data: {
+        status: "sent",
+        sentAt: new Date(),
+        providerMessageId: String(info.messageId ?? ""),
+        lastError: null,
+      },
     });
     return "sent";
   } catch (err) {

@@ -20,19 +20,39 @@ export async function listUsers(search?: string | null) {
       memberships: { select: { role: true, org: { select: { id: true, name: true } } } },
     },
   });
-  return users.map((u) => ({ ...u, memberships: u.memberships.map((m) => ({ orgId: m.org.id, orgName: m.org.name, role: m.role })) }));
+  return users.map((u) => ({
+    ...u,
+    memberships: u.memberships.map((m) => ({ orgId: m.org.id, orgName: m.org.name, role: m.role })),
+  }));
 }
 
 export async function setStaffRole(ctx: ServiceContext, input: { userId: string; staffRole: StaffRole }) {
   return db().$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM "User" WHERE "staffRole" = 'admin' FOR UPDATE`;
-    const user = await tx.user.findUnique({ where: { id: input.userId }, select: { id: true, email: true, staffRole: true } });
+    const user = await tx.user.findUnique({
+      where: { id: input.userId },
+      select: { id: true, email: true, staffRole: true, disabledAt: true },
+    });
     if (!user) throw notFound("User");
-    if (user.staffRole === input.staffRole) return user;
-    if (user.staffRole === "admin" && (await tx.user.count({ where: { staffRole: "admin", disabledAt: null } })) === 1) {
-      throw new AppError("PRECONDITION_FAILED", "staffRole: this is the last staff admin; make someone else a staff admin first.", "staffRole");
+    if (user.staffRole === input.staffRole)
+      return { id: user.id, email: user.email, staffRole: user.staffRole };
+    // Only demoting an active admin can leave the provider without one.
+    if (
+      user.staffRole === "admin" &&
+      !user.disabledAt &&
+      (await tx.user.count({ where: { staffRole: "admin", disabledAt: null } })) === 1
+    ) {
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        "staffRole: this is the last staff admin; make someone else a staff admin first.",
+        "staffRole",
+      );
     }
-    const updated = await tx.user.update({ where: { id: user.id }, data: { staffRole: input.staffRole }, select: { id: true, email: true, staffRole: true } });
+    const updated = await tx.user.update({
+      where: { id: user.id },
+      data: { staffRole: input.staffRole },
+      select: { id: true, email: true, staffRole: true },
+    });
     await recordAudit(tx, ctx, {
       action: "user.staff_role_change",
       targetType: "user",

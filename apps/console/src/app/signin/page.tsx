@@ -17,7 +17,11 @@ function safeCallback(raw: string | undefined): string {
   }
 }
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
   const params = await searchParams;
   const cfg = env();
   const code = params.error as SignInErrorCode | undefined;

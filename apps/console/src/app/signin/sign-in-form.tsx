@@ -25,7 +25,9 @@ export function SignInForm(props: {
     });
     if (!res || res.error) {
       setBusy(false);
-      setError(props.errorMessages[res?.error ?? ""] ?? props.errorMessages.CredentialsSignin ?? "Sign-in failed.");
+      setError(
+        props.errorMessages[res?.error ?? ""] ?? props.errorMessages.CredentialsSignin ?? "Sign-in failed.",
+      );
       return;
     }
     window.location.assign(props.callbackUrl);
@@ -55,13 +57,19 @@ export function SignInForm(props: {
       )}
       {props.localAccounts && props.oidcName && <p className="divider">or</p>}
       {props.oidcName && (
-        <button type="button" className={props.localAccounts ? "secondary" : undefined} style={{ width: "100%" }} onClick={() => void signIn("oidc", { callbackUrl: props.callbackUrl })}>
+        <button
+          type="button"
+          className={props.localAccounts ? "secondary" : undefined}
+          style={{ width: "100%" }}
+          onClick={() => void signIn("oidc", { callbackUrl: props.callbackUrl })}
+        >
           Sign in with {props.oidcName}
         </button>
       )}
       {!props.localAccounts && !props.oidcName && (
         <p className="error" role="alert">
-          No sign-in method is configured. Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (see the README).
+          No sign-in method is configured. Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (see the
+          README).
         </p>
       )}
     </>

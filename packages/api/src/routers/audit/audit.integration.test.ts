@@ -3,7 +3,16 @@
 import { db } from "@cp/db";
 import { BAD_CREDENTIALS, signInWithPassword } from "@cp/services";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callerFor, createMember, createOrg, createUser, settle, unique, type TestOrg, type TestUser } from "../../testing/fixtures";
+import {
+  callerFor,
+  createMember,
+  createOrg,
+  createUser,
+  settle,
+  unique,
+  type TestOrg,
+  type TestUser,
+} from "../../testing/fixtures";
 
 const BASE = Date.parse("2020-03-01T12:00:00.000Z");
 const at = (minutes: number) => new Date(BASE + minutes * 60_000);
@@ -17,13 +26,22 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(cell), (cell = "");
-    else if (ch === "\r" && text[i + 1] === "\n") row.push(cell), rows.push(row), (row = []), (cell = ""), i++;
-    else cell += ch;
+    else if (ch === ",") {
+      row.push(cell);
+      cell = "";
+    } else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = "";
+      i++;
+    } else cell += ch;
   }
   return rows;
 }
@@ -39,7 +57,10 @@ describe("audit log", () => {
   beforeAll(async () => {
     [org, other] = await Promise.all([createOrg(), createOrg()]);
     admin = (await createMember(org.id, "admin")).user;
-    [alice, bob] = await Promise.all([createUser({ email: `${unique("alice")}@example.com` }), createUser({ email: `${unique("bob")}@example.com` })]);
+    [alice, bob] = await Promise.all([
+      createUser({ email: `${unique("alice")}@example.com` }),
+      createUser({ email: `${unique("bob")}@example.com` }),
+    ]);
     // 24 events a minute apart, with every fourth one sharing its time with the previous one (ties broken by id).
     for (let i = 0; i < 24; i++) {
       const actor = i % 2 === 0 ? alice : bob;
@@ -58,11 +79,24 @@ describe("audit log", () => {
       });
       ids.push(e);
     }
-    await db().auditEvent.create({ data: { orgId: other.id, actorId: alice.id, actorEmail: alice.email, action: "member.remove", targetType: "membership", createdAt: at(5) } });
+    await db().auditEvent.create({
+      data: {
+        orgId: other.id,
+        actorId: alice.id,
+        actorEmail: alice.email,
+        action: "member.remove",
+        targetType: "membership",
+        createdAt: at(5),
+      },
+    });
   });
 
   const newestFirst = (rows: { id: string; createdAt: Date }[]) =>
-    [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).map((r) => r.id);
+    [...rows]
+      .sort(
+        (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      )
+      .map((r) => r.id);
 
   it("pages through the org's events newest first, every row exactly once", async () => {
     const api = await callerFor(admin);
@@ -70,7 +104,11 @@ describe("audit log", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: { items: { id: string }[]; nextCursor: string | null } = await api.audit.list({ orgId: org.id, limit: 5, cursor });
+      const page: { items: { id: string }[]; nextCursor: string | null } = await api.audit.list({
+        orgId: org.id,
+        limit: 5,
+        cursor,
+      });
       expect(page.items.length).toBeLessThanOrEqual(5);
       seen.push(...page.items.map((e) => e.id));
       cursor = page.nextCursor;
@@ -83,29 +121,41 @@ describe("audit log", () => {
 
   it("filters by actor (id or e-mail, any case), action prefix, target and time, and pages the filtered rows", async () => {
     const api = await callerFor(admin);
-    const list = async (filter: Record<string, unknown>) => (await api.audit.list({ orgId: org.id, limit: 100, ...filter })).items;
+    const list = async (filter: Record<string, unknown>) =>
+      (await api.audit.list({ orgId: org.id, limit: 100, ...filter })).items;
 
     const byId = await list({ actor: alice.id });
     expect(byId).toHaveLength(12);
     expect(byId.every((e) => e.actorId === alice.id)).toBe(true);
-    expect((await list({ actor: bob.email.toUpperCase().slice(0, 12) })).map((e) => e.actorId)).toEqual(Array(12).fill(bob.id));
+    expect((await list({ actor: bob.email.toUpperCase().slice(0, 12) })).map((e) => e.actorId)).toEqual(
+      Array(12).fill(bob.id),
+    );
 
     const roleChanges = await list({ action: "member." });
     expect(roleChanges).toHaveLength(8);
     expect(new Set(roleChanges.map((e) => e.action))).toEqual(new Set(["member.role_change"]));
 
-    expect((await list({ targetType: "invitation", targetId: "target-4" })).map((e) => e.targetId)).toEqual(["target-4"]);
+    expect((await list({ targetType: "invitation", targetId: "target-4" })).map((e) => e.targetId)).toEqual([
+      "target-4",
+    ]);
     expect(await list({ targetType: "membership", targetId: "target-4" })).toEqual([]);
 
     const window = await list({ from: at(10), to: at(13) });
-    expect(window.map((e) => e.targetId).sort()).toEqual(["target-10", "target-11", "target-12", "target-13"].sort());
+    expect(window.map((e) => e.targetId).sort()).toEqual(
+      ["target-10", "target-11", "target-12", "target-13"].sort(),
+    );
     expect(window.every((e) => e.createdAt >= at(10) && e.createdAt <= at(13))).toBe(true);
 
     // Filters and pagination together.
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: { id: string }[]; nextCursor: string | null } = await api.audit.list({ orgId: org.id, action: "invitation.", limit: 3, cursor });
+      const page: { items: { id: string }[]; nextCursor: string | null } = await api.audit.list({
+        orgId: org.id,
+        action: "invitation.",
+        limit: 3,
+        cursor,
+      });
       paged.push(...page.items.map((e) => e.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -140,22 +190,56 @@ describe("audit log", () => {
     };
     for (const [i, value] of Object.values(nasty).entries()) {
       await db().auditEvent.create({
-        data: { orgId: csvOrg.id, actorEmail: `${value}@example.com`, action: "test.csv", targetType: "thing", targetId: value, createdAt: at(100 + i) },
+        data: {
+          orgId: csvOrg.id,
+          actorEmail: `${value}@example.com`,
+          action: "test.csv",
+          targetType: "thing",
+          targetId: value,
+          createdAt: at(100 + i),
+        },
       });
     }
     const plain = await db().auditEvent.create({
-      data: { orgId: csvOrg.id, actorEmail: "plain@example.com", action: "test.csv", targetType: "thing", targetId: 'say "hi", twice', createdAt: at(50) },
+      data: {
+        orgId: csvOrg.id,
+        actorEmail: "plain@example.com",
+        action: "test.csv",
+        targetType: "thing",
+        targetId: 'say "hi", twice',
+        createdAt: at(50),
+      },
     });
 
     const out = await (await callerFor(csvAdmin)).audit.exportCsv({ orgId: csvOrg.id });
     expect(out).toMatchObject({ rows: 5, truncated: false });
     const rows = parseCsv(out.csv);
-    expect(rows[0]).toEqual(["time", "actor_id", "actor_email", "actor_staff_role", "via_staff", "ip", "user_agent", "action", "target_type", "target_id", "org_id", "before", "after"]);
+    expect(rows[0]).toEqual([
+      "time",
+      "actor_id",
+      "actor_email",
+      "actor_staff_role",
+      "via_staff",
+      "ip",
+      "user_agent",
+      "action",
+      "target_type",
+      "target_id",
+      "org_id",
+      "before",
+      "after",
+    ]);
     expect(rows).toHaveLength(6);
     const targetCol = rows[0]!.indexOf("target_id");
     const emailCol = rows[0]!.indexOf("actor_email");
     const targets = rows.slice(1).map((r) => r[targetCol]);
-    expect(targets).toEqual(["'@SUM(A1:A2)", "'-3,4", "'+1+2", `'=HYPERLINK("http://evil.example","click")`, 'say "hi", twice']);
+    expect(targets).toEqual([
+      "'@SUM(A1:A2)",
+      "'-3,4",
+      "'+1+2",
+      `'=HYPERLINK("http://evil.example","click")`,
+      'say "hi", twice',
+    ]);
     expect(rows.slice(1).map((r) => r[emailCol]![0])).toEqual(["'", "'", "'", "'", "p"]);
     // No cell of the export starts with a character a spreadsheet would evaluate.
     expect(rows.flat().filter((c) => /^[=+\-@]/.test(c))).toEqual([]);
@@ -165,9 +249,16 @@ describe("audit log", () => {
 
   it("escapes what an attacker types as an e-mail at sign-in when staff export the failures", async () => {
     const typed = `-cmd-${unique("x")}+1@evil.example`;
-    await expect(signInWithPassword({ email: typed, password: "whatever-long-enough" }, { ip: "192.0.2.99", userAgent: "x" })).rejects.toThrow(BAD_CREDENTIALS);
+    await expect(
+      signInWithPassword(
+        { email: typed, password: "whatever-long-enough" },
+        { ip: "192.0.2.99", userAgent: "x" },
+      ),
+    ).rejects.toThrow(BAD_CREDENTIALS);
     const staffAdmin = await createUser({ staffRole: "admin" });
-    const out = await (await callerFor(staffAdmin)).audit.exportCsv({ action: "auth.sign_in_failed", actor: typed });
+    const out = await (
+      await callerFor(staffAdmin)
+    ).audit.exportCsv({ action: "auth.sign_in_failed", actor: typed });
     expect(out.rows).toBe(1);
     const [header, row] = parseCsv(out.csv);
     expect(row![header!.indexOf("actor_email")]).toBe(`'${typed}`);

@@ -24,10 +24,13 @@ export const auditProcedure = authedProcedure.input(ZAuditFilter).use(({ ctx, in
     if (!decision.ok) {
       throw decision.reason === "not_found"
         ? new TRPCError({ code: "NOT_FOUND", message: "Organization was not found." })
-        : new TRPCError({ code: "FORBIDDEN", message: "Only an admin of this organization can read its audit log." });
+        : new TRPCError({
+            code: "FORBIDDEN",
+            message: "Only an admin of this organization can read its audit log.",
+          });
     }
   } else if (!isStaff(ctx.actor)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "orgId: choose one of your organizations." });
+    throw new TRPCError({ code: "BAD_REQUEST", message: "orgId: choose one of your organizations." });
   }
   return next();
 });

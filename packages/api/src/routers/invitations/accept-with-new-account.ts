@@ -14,4 +14,6 @@ export const acceptWithNewAccount = publicProcedure
     }),
   )
   .output(z.object({ email: z.string(), orgId: z.string() }))
-  .mutation(({ ctx, input }) => acceptInvitationWithNewAccount({ ip: ctx.ip, userAgent: ctx.userAgent }, input));
+  .mutation(({ ctx, input }) =>
+    acceptInvitationWithNewAccount({ ip: ctx.ip, userAgent: ctx.userAgent }, input),
+  );

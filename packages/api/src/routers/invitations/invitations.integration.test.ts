@@ -28,19 +28,34 @@ describe("invitations", () => {
 
   it("accepting with the invited address creates the membership with the invited role, once", async () => {
     const invitee = await createUser();
-    const invited = await (await callerFor(admin)).invitations.create({ orgId: org.id, email: invitee.email.toUpperCase(), role: "admin" });
+    const invited = await (
+      await callerFor(admin)
+    ).invitations.create({ orgId: org.id, email: invitee.email.toUpperCase(), role: "admin" });
     expect(invited.email).toBe(invitee.email);
     const token = await invitationTokenFromEmail(invited.id);
 
     const preview = await (await callerFor(null)).invitations.preview({ token });
-    expect(preview).toMatchObject({ orgName: org.name, email: invitee.email, role: "admin", state: "pending", hasAccount: true });
+    expect(preview).toMatchObject({
+      orgName: org.name,
+      email: invitee.email,
+      role: "admin",
+      state: "pending",
+      hasAccount: true,
+    });
 
     const api = await callerFor(invitee);
     expect(await api.invitations.accept({ token })).toEqual({ orgId: org.id });
-    expect(await db().membership.findUnique({ where: { orgId_userId: { orgId: org.id, userId: invitee.id } }, select: { role: true } })).toEqual({
+    expect(
+      await db().membership.findUnique({
+        where: { orgId_userId: { orgId: org.id, userId: invitee.id } },
+        select: { role: true },
+      }),
+    ).toEqual({
       role: "admin",
     });
-    const audit = await db().auditEvent.findFirstOrThrow({ where: { action: "invitation.accept", targetId: invited.id } });
+    const audit = await db().auditEvent.findFirstOrThrow({
+      where: { action: "invitation.accept", targetId: invited.id },
+    });
     expect(audit).toMatchObject({ actorId: invitee.id, orgId: org.id, viaStaff: false });
 
     // The new admin's next request already has the role.
@@ -63,7 +78,11 @@ describe("invitations", () => {
 
   it("an expired or revoked invitation is PRECONDITION_FAILED and creates nothing; an unknown token is NOT_FOUND", async () => {
     const user = await createUser();
-    const expired = await createInvitation({ orgId: org.id, email: user.email, expiresAt: new Date(Date.now() - 1000) });
+    const expired = await createInvitation({
+      orgId: org.id,
+      email: user.email,
+      expiresAt: new Date(Date.now() - 1000),
+    });
     const revoked = await createInvitation({ orgId: org.id, email: user.email, revokedAt: new Date() });
     const api = await callerFor(user);
 
@@ -78,7 +97,9 @@ describe("invitations", () => {
     const anon = await callerFor(null);
     expect((await anon.invitations.preview({ token: expired.token })).state).toBe("expired");
     expect((await anon.invitations.preview({ token: revoked.token })).state).toBe("revoked");
-    const newAccount = await settle(anon.invitations.acceptWithNewAccount({ token: expired.token, name: "Late", password: PASSWORD }));
+    const newAccount = await settle(
+      anon.invitations.acceptWithNewAccount({ token: expired.token, name: "Late", password: PASSWORD }),
+    );
     expect(newAccount.outcome).toBe("PRECONDITION_FAILED");
 
     const unknown = "x".repeat(43);
@@ -91,21 +112,40 @@ describe("invitations", () => {
     const api = await callerFor(admin);
     const first = await api.invitations.create({ orgId: org.id, email: invitee.email, role: "member" });
     const second = await api.invitations.create({ orgId: org.id, email: invitee.email, role: "admin" });
-    const [firstToken, secondToken] = await Promise.all([invitationTokenFromEmail(first.id), invitationTokenFromEmail(second.id)]);
+    const [firstToken, secondToken] = await Promise.all([
+      invitationTokenFromEmail(first.id),
+      invitationTokenFromEmail(second.id),
+    ]);
 
-    const states = Object.fromEntries((await api.invitations.list({ orgId: org.id })).map((i) => [i.id, i.state]));
+    const states = Object.fromEntries(
+      (await api.invitations.list({ orgId: org.id })).map((i) => [i.id, i.state]),
+    );
     expect(states[first.id]).toBe("revoked");
     expect(states[second.id]).toBe("pending");
 
     const inviteeApi = await callerFor(invitee);
-    expect((await settle(inviteeApi.invitations.accept({ token: firstToken }))).outcome).toBe("PRECONDITION_FAILED");
+    expect((await settle(inviteeApi.invitations.accept({ token: firstToken }))).outcome).toBe(
+      "PRECONDITION_FAILED",
+    );
     await inviteeApi.invitations.accept({ token: secondToken });
-    expect((await db().membership.findUniqueOrThrow({ where: { orgId_userId: { orgId: org.id, userId: invitee.id } } })).role).toBe("admin");
+    expect(
+      (
+        await db().membership.findUniqueOrThrow({
+          where: { orgId_userId: { orgId: org.id, userId: invitee.id } },
+        })
+      ).role,
+    ).toBe("admin");
   });
 
   it("inviting someone who is already a member is CONFLICT naming `email`", async () => {
     const member = await createMember(org.id, "member");
-    const r = await settle((await callerFor(admin)).invitations.create({ orgId: org.id, email: member.user.email, role: "member" }));
+    const r = await settle(
+      (await callerFor(admin)).invitations.create({
+        orgId: org.id,
+        email: member.user.email,
+        role: "member",
+      }),
+    );
     expect(r.outcome).toBe("CONFLICT");
     expect(r.error?.message).toMatch(/^email: /);
   });
@@ -114,7 +154,9 @@ describe("invitations", () => {
     const inv = await createInvitation({ orgId: org.id, email: `${unique("rev")}@example.com` });
     const api = await callerFor(admin);
     expect(await api.invitations.revoke({ orgId: org.id, invitationId: inv.id })).toEqual({ ok: true });
-    expect((await settle(api.invitations.revoke({ orgId: org.id, invitationId: inv.id }))).outcome).toBe("PRECONDITION_FAILED");
+    expect((await settle(api.invitations.revoke({ orgId: org.id, invitationId: inv.id }))).outcome).toBe(
+      "PRECONDITION_FAILED",
+    );
     expect(await db().auditEvent.count({ where: { action: "invitation.revoke", targetId: inv.id } })).toBe(1);
   });
 
@@ -122,9 +164,14 @@ describe("invitations", () => {
     const email = `${unique("fresh")}@example.com`;
     const { token } = await createInvitation({ orgId: org.id, email, role: "member" });
     const anon = await callerFor(null, { ip: "192.0.2.201" });
-    expect(await anon.invitations.acceptWithNewAccount({ token, name: "Fresh Person", password: PASSWORD })).toEqual({ email, orgId: org.id });
+    expect(
+      await anon.invitations.acceptWithNewAccount({ token, name: "Fresh Person", password: PASSWORD }),
+    ).toEqual({ email, orgId: org.id });
 
-    const signedIn = await signInWithPassword({ email, password: PASSWORD }, { ip: "192.0.2.201", userAgent: "vitest" });
+    const signedIn = await signInWithPassword(
+      { email, password: PASSWORD },
+      { ip: "192.0.2.201", userAgent: "vitest" },
+    );
     expect(signedIn).toMatchObject({ email, name: "Fresh Person" });
     const me = await (await callerFor(signedIn)).me.get();
     expect(me.orgs).toEqual([expect.objectContaining({ id: org.id, role: "member" })]);
@@ -132,27 +179,54 @@ describe("invitations", () => {
 
     // A second invitation for an address that now has an account must be accepted by signing in.
     const { token: second } = await createInvitation({ orgId: (await createOrg()).id, email });
-    expect((await settle(anon.invitations.acceptWithNewAccount({ token: second, name: "Dup", password: PASSWORD }))).outcome).toBe("CONFLICT");
+    expect(
+      (
+        await settle(
+          anon.invitations.acceptWithNewAccount({ token: second, name: "Dup", password: PASSWORD }),
+        )
+      ).outcome,
+    ).toBe("CONFLICT");
   });
 
   it("a staff admin creates an org whose first admin is invited by e-mail and can then run it", async () => {
     const staffAdmin = await createUser({ staffRole: "admin" });
     const slug = unique("acme");
     const firstAdminEmail = `${unique("boss")}@example.com`;
-    const created = await (await callerFor(staffAdmin)).orgs.create({ name: "Acme", slug, plan: "dedicated", firstAdminEmail });
+    const created = await (
+      await callerFor(staffAdmin)
+    ).orgs.create({ name: "Acme", slug, plan: "dedicated", firstAdminEmail });
     expect(created).toMatchObject({ name: "Acme", slug, plan: "dedicated", instanceQuota: 3 });
 
     const inv = await db().invitation.findFirstOrThrow({ where: { orgId: created.id } });
     expect(inv).toMatchObject({ email: firstAdminEmail, role: "admin", invitedById: staffAdmin.id });
     const token = await invitationTokenFromEmail(inv.id);
-    await (await callerFor(null)).invitations.acceptWithNewAccount({ token, name: "Boss", password: PASSWORD });
+    await (
+      await callerFor(null)
+    ).invitations.acceptWithNewAccount({ token, name: "Boss", password: PASSWORD });
 
     const boss = await db().user.findUniqueOrThrow({ where: { email: firstAdminEmail } });
     const bossApi = await callerFor(boss);
-    expect((await bossApi.members.list({ orgId: created.id })).map((m) => [m.email, m.role])).toEqual([[firstAdminEmail, "admin"]]);
-    expect((await settle(bossApi.invitations.create({ orgId: created.id, email: `${unique("hire")}@example.com`, role: "member" }))).outcome).toBe("ok");
+    expect((await bossApi.members.list({ orgId: created.id })).map((m) => [m.email, m.role])).toEqual([
+      [firstAdminEmail, "admin"],
+    ]);
+    expect(
+      (
+        await settle(
+          bossApi.invitations.create({
+            orgId: created.id,
+            email: `${unique("hire")}@example.com`,
+            role: "member",
+          }),
+        )
+      ).outcome,
+    ).toBe("ok");
 
-    const actions = (await db().auditEvent.findMany({ where: { orgId: created.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] })).map((e) => [e.action, e.viaStaff]);
+    const actions = (
+      await db().auditEvent.findMany({
+        where: { orgId: created.id },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      })
+    ).map((e) => [e.action, e.viaStaff]);
     expect(actions).toEqual([
       ["org.create", true],
       ["invitation.create", true],

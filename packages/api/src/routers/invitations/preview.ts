@@ -3,7 +3,10 @@ import { previewInvitation } from "@cp/services";
 import { z } from "zod";
 import { publicProcedure } from "../../trpc";
 
-export const ZToken = z.string().min(20, "is not a valid invitation link").max(200, "is not a valid invitation link");
+export const ZToken = z
+  .string()
+  .min(20, "is not a valid invitation link")
+  .max(200, "is not a valid invitation link");
 
 /** Public: the invitation page shows what the link is for before the visitor signs in. */
 export const preview = publicProcedure

@@ -6,4 +6,11 @@ import { list } from "./list";
 import { preview } from "./preview";
 import { revoke } from "./revoke";
 
-export const invitationsRouter = createTRPCRouter({ list, create, revoke, preview, accept, acceptWithNewAccount });
+export const invitationsRouter = createTRPCRouter({
+  list,
+  create,
+  revoke,
+  preview,
+  accept,
+  acceptWithNewAccount,
+});

@@ -8,7 +8,9 @@ export const ZMeOutput = z.object({
   email: z.string(),
   name: z.string().nullable(),
   staffRole: ZStaffRole,
-  orgs: z.array(z.object({ id: z.string(), name: z.string(), slug: z.string(), plan: ZPlan, role: ZOrgRole })),
+  orgs: z.array(
+    z.object({ id: z.string(), name: z.string(), slug: z.string(), plan: ZPlan, role: ZOrgRole }),
+  ),
   unreadNotifications: z.number().int(),
   needsInvitation: z.boolean(),
 });

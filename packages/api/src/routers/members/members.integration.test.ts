@@ -2,13 +2,24 @@
 // each change and its audit event land in one transaction or not at all.
 import { db } from "@cp/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addMember, callerFor, createMember, createOrg, createUser, settle, type TestOrg, type TestUser } from "../../testing/fixtures";
+import {
+  addMember,
+  callerFor,
+  createMember,
+  createOrg,
+  createUser,
+  settle,
+  type TestOrg,
+  type TestUser,
+} from "../../testing/fixtures";
 
 async function adminCount(orgId: string): Promise<number> {
   return db().membership.count({ where: { orgId, role: "admin" } });
 }
 
-async function orgWithAdmins(n: number): Promise<{ org: TestOrg; admins: { user: TestUser; membershipId: string }[] }> {
+async function orgWithAdmins(
+  n: number,
+): Promise<{ org: TestOrg; admins: { user: TestUser; membershipId: string }[] }> {
   const org = await createOrg();
   const admins = await Promise.all(Array.from({ length: n }, () => createMember(org.id, "admin")));
   return { org, admins };
@@ -23,7 +34,9 @@ describe("the last admin of an org", () => {
 
     for (const who of [admin!.user, sre]) {
       const api = await callerFor(who);
-      const demote = await settle(api.members.changeRole({ orgId: org.id, membershipId: admin!.membershipId, role: "member" }));
+      const demote = await settle(
+        api.members.changeRole({ orgId: org.id, membershipId: admin!.membershipId, role: "member" }),
+      );
       expect(demote.outcome).toBe("PRECONDITION_FAILED");
       expect(demote.error?.message).toMatch(/at least one admin/);
       const remove = await settle(api.members.remove({ orgId: org.id, membershipId: admin!.membershipId }));
@@ -36,12 +49,16 @@ describe("the last admin of an org", () => {
     // Once there is a second admin, the first may step down.
     const api = await callerFor(admin!.user);
     await api.members.changeRole({ orgId: org.id, membershipId: member.membershipId, role: "admin" });
-    expect(await api.members.changeRole({ orgId: org.id, membershipId: admin!.membershipId, role: "member" })).toEqual({
+    expect(
+      await api.members.changeRole({ orgId: org.id, membershipId: admin!.membershipId, role: "member" }),
+    ).toEqual({
       id: admin!.membershipId,
       role: "member",
     });
     expect(await adminCount(org.id)).toBe(1);
-    const actions = (await db().auditEvent.findMany({ where: { orgId: org.id }, orderBy: { createdAt: "asc" } })).map((e) => e.action);
+    const actions = (
+      await db().auditEvent.findMany({ where: { orgId: org.id }, orderBy: { createdAt: "asc" } })
+    ).map((e) => e.action);
     expect(actions).toEqual(["member.role_change", "member.role_change"]);
   });
 
@@ -88,27 +105,44 @@ describe("membership changes", () => {
     await api.members.remove({ orgId: org.id, membershipId: member.membershipId });
     expect(await db().membership.findUnique({ where: { id: member.membershipId } })).toBeNull();
 
-    const events = await db().auditEvent.findMany({ where: { orgId: org.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    const events = await db().auditEvent.findMany({
+      where: { orgId: org.id },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
     expect(events.map((e) => [e.action, e.targetId, e.actorId, e.viaStaff, e.ip, e.userAgent])).toEqual([
       ["member.role_change", member.membershipId, admins[0]!.user.id, false, "192.0.2.44", "members-test"],
       ["member.remove", member.membershipId, admins[0]!.user.id, false, "192.0.2.44", "members-test"],
     ]);
     expect(events[0]!.before).toEqual({ email: member.user.email, role: "member" });
     expect(events[0]!.after).toEqual({ email: member.user.email, role: "admin" });
-    expect(events[1]!.before).toMatchObject({ email: member.user.email, role: "admin", userId: member.user.id });
+    expect(events[1]!.before).toMatchObject({
+      email: member.user.email,
+      role: "admin",
+      userId: member.user.id,
+    });
   });
 
   it("staff acting on an org are audited via staff, unless they are members of it", async () => {
     const { org } = await orgWithAdmins(1);
-    const [sre, sreMember] = await Promise.all([createUser({ staffRole: "sre" }), createUser({ staffRole: "sre" })]);
+    const [sre, sreMember] = await Promise.all([
+      createUser({ staffRole: "sre" }),
+      createUser({ staffRole: "sre" }),
+    ]);
     await addMember(org.id, sreMember.id, "member");
     const m1 = await createMember(org.id, "member");
     const m2 = await createMember(org.id, "member");
 
-    await (await callerFor(sre)).members.changeRole({ orgId: org.id, membershipId: m1.membershipId, role: "admin" });
-    await (await callerFor(sreMember)).members.changeRole({ orgId: org.id, membershipId: m2.membershipId, role: "admin" });
+    await (
+      await callerFor(sre)
+    ).members.changeRole({ orgId: org.id, membershipId: m1.membershipId, role: "admin" });
+    await (
+      await callerFor(sreMember)
+    ).members.changeRole({ orgId: org.id, membershipId: m2.membershipId, role: "admin" });
 
-    const byActor = await db().auditEvent.findMany({ where: { orgId: org.id, action: "member.role_change" }, select: { actorId: true, viaStaff: true, actorStaffRole: true } });
+    const byActor = await db().auditEvent.findMany({
+      where: { orgId: org.id, action: "member.role_change" },
+      select: { actorId: true, viaStaff: true, actorStaffRole: true },
+    });
     expect(byActor).toEqual(
       expect.arrayContaining([
         { actorId: sre.id, viaStaff: true, actorStaffRole: "sre" },
@@ -146,22 +180,31 @@ describe("a change and its audit event share one transaction", () => {
   it("a role change whose audit event fails is not applied", async () => {
     const member = await createMember(org.id, "member");
     const api = await callerFor(admin.user);
-    const r = await settle(api.members.changeRole({ orgId: org.id, membershipId: member.membershipId, role: "admin" }));
+    const r = await settle(
+      api.members.changeRole({ orgId: org.id, membershipId: member.membershipId, role: "admin" }),
+    );
     expect(r.outcome).toBe("INTERNAL_SERVER_ERROR");
-    expect((await db().membership.findUniqueOrThrow({ where: { id: member.membershipId } })).role).toBe("member");
+    expect((await db().membership.findUniqueOrThrow({ where: { id: member.membershipId } })).role).toBe(
+      "member",
+    );
   });
 
   it("a removal whose audit event fails is not applied", async () => {
     const member = await createMember(org.id, "member");
     const api = await callerFor(admin.user);
-    expect((await settle(api.members.remove({ orgId: org.id, membershipId: member.membershipId }))).outcome).toBe("INTERNAL_SERVER_ERROR");
+    expect(
+      (await settle(api.members.remove({ orgId: org.id, membershipId: member.membershipId }))).outcome,
+    ).toBe("INTERNAL_SERVER_ERROR");
     expect(await db().membership.findUnique({ where: { id: member.membershipId } })).not.toBeNull();
   });
 
   it("an invitation whose audit event fails is not created, and no e-mail is queued", async () => {
     const api = await callerFor(admin.user);
     const before = await db().outboxMessage.count({ where: { orgId: org.id } });
-    expect((await settle(api.invitations.create({ orgId: org.id, email: "refused@example.com", role: "member" }))).outcome).toBe("INTERNAL_SERVER_ERROR");
+    expect(
+      (await settle(api.invitations.create({ orgId: org.id, email: "refused@example.com", role: "member" })))
+        .outcome,
+    ).toBe("INTERNAL_SERVER_ERROR");
     expect(await db().invitation.count({ where: { orgId: org.id } })).toBe(0);
     expect(await db().outboxMessage.count({ where: { orgId: org.id } })).toBe(before);
   });

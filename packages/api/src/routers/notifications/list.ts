@@ -11,4 +11,6 @@ export const ZNotification = z.object({
   readAt: z.date().nullable(),
 });
 
-export const list = authedProcedure.output(z.array(ZNotification)).query(({ ctx }) => listNotifications(ctx.actor.userId));
+export const list = authedProcedure
+  .output(z.array(ZNotification))
+  .query(({ ctx }) => listNotifications(ctx.actor.userId));

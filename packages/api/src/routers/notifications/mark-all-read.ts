@@ -4,4 +4,4 @@ import { authedProcedure } from "../../trpc";
 
 export const markAllRead = authedProcedure
   .output(z.object({ updated: z.number().int() }))
-  .mutation(({ ctx }) => markNotificationsRead(ctx.actor.userId));
+  .mutation(({ ctx }) => markNotificationsRead(ctx.service));

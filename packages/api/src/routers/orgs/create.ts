@@ -14,5 +14,13 @@ export const ZCreateOrgInput = z.object({
 /** Staff admins create a customer org and invite its first admin. */
 export const create = staffProcedure("staffAdmin")
   .input(ZCreateOrgInput)
-  .output(z.object({ id: z.string(), name: z.string(), slug: z.string(), plan: ZPlan, instanceQuota: z.number().int() }))
+  .output(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      slug: z.string(),
+      plan: ZPlan,
+      instanceQuota: z.number().int(),
+    }),
+  )
   .mutation(({ ctx, input }) => createOrganization(ctx.service, input));

@@ -1,6 +1,13 @@
 "use client";
 
-import { CLOUD_LABELS, CLOUDS, INSTANCE_STATUS_LABELS, INSTANCE_STATUSES, type Cloud, type InstanceStatus } from "@cp/core";
+import {
+  CLOUD_LABELS,
+  CLOUDS,
+  INSTANCE_STATUS_LABELS,
+  INSTANCE_STATUSES,
+  type Cloud,
+  type InstanceStatus,
+} from "@cp/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -14,8 +21,17 @@ export function FleetView() {
   const [search, setSearch] = useState("");
   const [status, setStatus] = useState<InstanceStatus | "">("");
   const [cloud, setCloud] = useState<Cloud | "">("");
+  const [orgId, setOrgId] = useState("");
+  const orgs = useQuery(trpc.orgs.list.queryOptions({}));
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const input = { limit: 25, cursor: cursors.at(-1) ?? null, ...(search ? { q: search } : {}), ...(status ? { status } : {}), ...(cloud ? { cloud } : {}) };
+  const input = {
+    limit: 25,
+    cursor: cursors.at(-1) ?? null,
+    ...(search ? { q: search } : {}),
+    ...(status ? { status } : {}),
+    ...(cloud ? { cloud } : {}),
+    ...(orgId ? { orgId } : {}),
+  };
   const fleet = useQuery({ ...trpc.fleet.list.queryOptions(input), placeholderData: keepPreviousData });
   const reset = () => setCursors([null]);
 
@@ -34,11 +50,22 @@ export function FleetView() {
       >
         <label className="field">
           Search
-          <input type="search" placeholder="instance, org, region" value={q} onChange={(e) => setQ(e.target.value)} />
+          <input
+            type="search"
+            placeholder="instance, org, region"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+          />
         </label>
         <label className="field">
           Status
-          <select value={status} onChange={(e) => { setStatus(e.target.value as InstanceStatus | ""); reset(); }}>
+          <select
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value as InstanceStatus | "");
+              reset();
+            }}
+          >
             <option value="">Any (except deleted)</option>
             {INSTANCE_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -49,11 +76,34 @@ export function FleetView() {
         </label>
         <label className="field">
           Cloud
-          <select value={cloud} onChange={(e) => { setCloud(e.target.value as Cloud | ""); reset(); }}>
+          <select
+            value={cloud}
+            onChange={(e) => {
+              setCloud(e.target.value as Cloud | "");
+              reset();
+            }}
+          >
             <option value="">Any</option>
             {CLOUDS.map((c) => (
               <option key={c} value={c}>
                 {CLOUD_LABELS[c]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Organization
+          <select
+            value={orgId}
+            onChange={(e) => {
+              setOrgId(e.target.value);
+              reset();
+            }}
+          >
+            <option value="">Any</option>
+            {orgs.data?.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
               </option>
             ))}
           </select>
@@ -96,7 +146,11 @@ export function FleetView() {
                     <Link href={`/orgs/${i.orgId}`}>{i.orgName}</Link>
                   </td>
                   <td>
-                    <InstanceStatusBadges status={i.status} healthStatus={i.healthStatus} healthCheckedAt={i.healthCheckedAt} />
+                    <InstanceStatusBadges
+                      status={i.status}
+                      healthStatus={i.healthStatus}
+                      healthCheckedAt={i.healthCheckedAt}
+                    />
                   </td>
                   <td>
                     {CLOUD_LABELS[i.cloud]} · <code>{i.region}</code>
@@ -108,7 +162,12 @@ export function FleetView() {
             </tbody>
           </table>
           <div className="pager">
-            <button type="button" className="secondary" disabled={cursors.length <= 1} onClick={() => setCursors(cursors.slice(0, -1))}>
+            <button
+              type="button"
+              className="secondary"
+              disabled={cursors.length <= 1}
+              onClick={() => setCursors(cursors.slice(0, -1))}
+            >
               Previous page
             </button>
             <button

@@ -9,7 +9,9 @@ export function NotificationsView() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const list = useQuery(trpc.notifications.list.queryOptions());
-  const markRead = useMutation(trpc.notifications.markAllRead.mutationOptions({ onSettled: () => qc.invalidateQueries() }));
+  const markRead = useMutation(
+    trpc.notifications.markAllRead.mutationOptions({ onSettled: () => qc.invalidateQueries() }),
+  );
   return (
     <>
       <h1>Notifications</h1>

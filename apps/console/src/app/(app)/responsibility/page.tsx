@@ -25,7 +25,9 @@ export default function ResponsibilityPage() {
               <th scope="row">{row.area}</th>
               {PLANS.map((p) => (
                 <td key={p}>
-                  <span className={`badge ${row[p].party === "provider" ? "ok" : row[p].party === "customer" ? "warn" : ""}`}>
+                  <span
+                    className={`badge ${row[p].party === "provider" ? "ok" : row[p].party === "customer" ? "warn" : ""}`}
+                  >
                     {PARTY_LABELS[row[p].party]}
                   </span>
                   <div>{row[p].detail}</div>

@@ -15,7 +15,11 @@ export function AcceptInvitation(props: {
 }) {
   const trpc = useTRPC();
   const here = `/invite/${props.token}`;
-  const accept = useMutation(trpc.invitations.accept.mutationOptions({ onSuccess: ({ orgId }) => window.location.assign(`/orgs/${orgId}`) }));
+  const accept = useMutation(
+    trpc.invitations.accept.mutationOptions({
+      onSuccess: ({ orgId }) => window.location.assign(`/orgs/${orgId}`),
+    }),
+  );
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
   const [signInError, setSignInError] = useState<string | null>(null);
@@ -23,7 +27,8 @@ export function AcceptInvitation(props: {
     trpc.invitations.acceptWithNewAccount.mutationOptions({
       onSuccess: async ({ email, orgId }) => {
         const res = await signIn("credentials", { email, password, redirect: false });
-        if (!res || res.error) setSignInError("Your account was created, but signing in failed. Sign in with your new password.");
+        if (!res || res.error)
+          setSignInError("Your account was created, but signing in failed. Sign in with your new password.");
         else window.location.assign(`/orgs/${orgId}`);
       },
     }),
@@ -34,9 +39,14 @@ export function AcceptInvitation(props: {
       return (
         <>
           <p role="alert" className="error">
-            You are signed in as {props.signedInEmail}. Sign out and sign in as {props.invitedEmail} to accept.
+            You are signed in as {props.signedInEmail}. Sign out and sign in as {props.invitedEmail} to
+            accept.
           </p>
-          <button type="button" className="secondary" onClick={() => void signOut({ callbackUrl: `/signin?callbackUrl=${encodeURIComponent(here)}` })}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void signOut({ callbackUrl: `/signin?callbackUrl=${encodeURIComponent(here)}` })}
+          >
             Sign out
           </button>
         </>
@@ -45,7 +55,11 @@ export function AcceptInvitation(props: {
     return (
       <>
         {accept.error && <QueryError error={accept.error} />}
-        <button type="button" disabled={accept.isPending} onClick={() => accept.mutate({ token: props.token })}>
+        <button
+          type="button"
+          disabled={accept.isPending}
+          onClick={() => accept.mutate({ token: props.token })}
+        >
           Accept invitation
         </button>
       </>
@@ -54,7 +68,8 @@ export function AcceptInvitation(props: {
 
   const signInLink = (
     <p>
-      <a href={`/signin?callbackUrl=${encodeURIComponent(here)}`}>Sign in as {props.invitedEmail}</a> to accept.
+      <a href={`/signin?callbackUrl=${encodeURIComponent(here)}`}>Sign in as {props.invitedEmail}</a> to
+      accept.
     </p>
   );
   if (props.hasAccount || !props.localAccounts) return signInLink;
@@ -73,7 +88,14 @@ export function AcceptInvitation(props: {
         </label>
         <label className="field">
           Choose a password (12 characters or more)
-          <input type="password" required minLength={12} value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" />
+          <input
+            type="password"
+            required
+            minLength={12}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="new-password"
+          />
         </label>
         <button type="submit" disabled={create.isPending}>
           Create account and join

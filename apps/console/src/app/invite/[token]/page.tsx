@@ -20,7 +20,10 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
       return (
         <main className="auth-card">
           <h1>Invitation not found</h1>
-          <p>This link is not valid. Check that you copied the whole link from the e-mail, or ask for a new invitation.</p>
+          <p>
+            This link is not valid. Check that you copied the whole link from the e-mail, or ask for a new
+            invitation.
+          </p>
         </main>
       );
     }
@@ -32,7 +35,8 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
     <main className="auth-card" aria-labelledby="invite-title">
       <h1 id="invite-title">Join {preview.orgName}</h1>
       <p>
-        This invitation is for <strong>{preview.email}</strong> as {ORG_ROLE_LABELS[preview.role].toLowerCase()}.
+        This invitation is for <strong>{preview.email}</strong> as{" "}
+        {ORG_ROLE_LABELS[preview.role].toLowerCase()}.
       </p>
       {preview.state !== "pending" ? (
         <p role="alert" className="error">

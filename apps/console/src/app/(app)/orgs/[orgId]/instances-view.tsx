@@ -17,18 +17,20 @@ export function InstancesView({ orgId }: { orgId: string }) {
     <>
       <h1>{org.data.name}: instances</h1>
       <p className="muted">
-        Plan: {PLAN_LABELS[org.data.plan]} · {org.data.instanceCount} of {org.data.instanceQuota} dedicated instances used
+        Plan: {PLAN_LABELS[org.data.plan]} · {org.data.instanceCount} of {org.data.instanceQuota} dedicated
+        instances used
       </p>
       {instances.data.length === 0 ? (
         <div className="panel empty" role="status">
           <h2>No dedicated instances yet</h2>
           <p>
-            A dedicated instance is your own isolated deployment of the platform on AWS or Google Cloud, in the region you
-            choose, with its own MySQL database and bucket.
+            A dedicated instance is your own isolated deployment of the platform on AWS or Google Cloud, in
+            the region you choose, with its own MySQL database and bucket.
           </p>
           <p>
-            Order your first one here once self-service ordering is enabled for your organization, or ask your account
-            team to set one up. See <a href="/responsibility">who runs what</a> for each deployment type.
+            Order your first one here once self-service ordering is enabled for your organization, or ask your
+            account team to set one up. See <a href="/responsibility">who runs what</a> for each deployment
+            type.
           </p>
         </div>
       ) : (
@@ -52,7 +54,11 @@ export function InstancesView({ orgId }: { orgId: string }) {
                   <div className="muted">{i.url ?? i.slug}</div>
                 </td>
                 <td>
-                  <InstanceStatusBadges status={i.status} healthStatus={i.healthStatus} healthCheckedAt={i.healthCheckedAt} />
+                  <InstanceStatusBadges
+                    status={i.status}
+                    healthStatus={i.healthStatus}
+                    healthCheckedAt={i.healthCheckedAt}
+                  />
                   {i.statusReason && <div className="muted">{i.statusReason}</div>}
                 </td>
                 <td>

@@ -39,11 +39,19 @@ export function StaffOrgsView({ canCreate }: { canCreate: boolean }) {
           >
             <label className="field">
               Name
-              <input required value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+              <input
+                required
+                value={form.name}
+                onChange={(e) => setForm({ ...form, name: e.target.value })}
+              />
             </label>
             <label className="field">
               Slug
-              <input required value={form.slug} onChange={(e) => setForm({ ...form, slug: e.target.value })} />
+              <input
+                required
+                value={form.slug}
+                onChange={(e) => setForm({ ...form, slug: e.target.value })}
+              />
             </label>
             <label className="field">
               Plan
@@ -57,7 +65,12 @@ export function StaffOrgsView({ canCreate }: { canCreate: boolean }) {
             </label>
             <label className="field">
               First admin e-mail
-              <input type="email" required value={form.firstAdminEmail} onChange={(e) => setForm({ ...form, firstAdminEmail: e.target.value })} />
+              <input
+                type="email"
+                required
+                value={form.firstAdminEmail}
+                onChange={(e) => setForm({ ...form, firstAdminEmail: e.target.value })}
+              />
             </label>
             <button type="submit" disabled={create.isPending}>
               Create

@@ -12,17 +12,35 @@ export function StaffUsersView({ canEdit }: { canEdit: boolean }) {
   const qc = useQueryClient();
   const [q, setQ] = useState("");
   const [search, setSearch] = useState("");
-  const users = useQuery({ ...trpc.staff.listUsers.queryOptions({ search: search || null }), placeholderData: keepPreviousData });
+  const users = useQuery({
+    ...trpc.staff.listUsers.queryOptions({ search: search || null }),
+    placeholderData: keepPreviousData,
+  });
   const setRole = useMutation(
-    trpc.staff.setStaffRole.mutationOptions({ onSettled: () => qc.invalidateQueries({ queryKey: trpc.staff.listUsers.queryKey() }) }),
+    trpc.staff.setStaffRole.mutationOptions({
+      onSettled: () => qc.invalidateQueries({ queryKey: trpc.staff.listUsers.queryKey() }),
+    }),
   );
   return (
     <>
       <h1>Users</h1>
-      <form className="toolbar" role="search" aria-label="Search users" onSubmit={(e) => { e.preventDefault(); setSearch(q.trim()); }}>
+      <form
+        className="toolbar"
+        role="search"
+        aria-label="Search users"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSearch(q.trim());
+        }}
+      >
         <label className="field">
           Search
-          <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="e-mail or name" />
+          <input
+            type="search"
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            placeholder="e-mail or name"
+          />
         </label>
         <button type="submit">Search</button>
       </form>
@@ -51,7 +69,9 @@ export function StaffUsersView({ canEdit }: { canEdit: boolean }) {
                     <select
                       aria-label={`Staff role of ${u.email}`}
                       value={u.staffRole}
-                      onChange={(e) => setRole.mutate({ userId: u.id, staffRole: e.target.value as StaffRole })}
+                      onChange={(e) =>
+                        setRole.mutate({ userId: u.id, staffRole: e.target.value as StaffRole })
+                      }
                     >
                       {STAFF_ROLES.map((r) => (
                         <option key={r} value={r}>
@@ -63,7 +83,9 @@ export function StaffUsersView({ canEdit }: { canEdit: boolean }) {
                     STAFF_ROLE_LABELS[u.staffRole]
                   )}
                 </td>
-                <td>{u.memberships.map((m) => `${m.orgName} (${ORG_ROLE_LABELS[m.role]})`).join(", ") || "—"}</td>
+                <td>
+                  {u.memberships.map((m) => `${m.orgName} (${ORG_ROLE_LABELS[m.role]})`).join(", ") || "—"}
+                </td>
                 <td>{formatDateTime(u.lastSignInAt)}</td>
               </tr>
             ))}

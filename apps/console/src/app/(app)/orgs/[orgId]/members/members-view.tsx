@@ -7,13 +7,21 @@ import { formatDateTime } from "~/components/format";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 
-export function MembersView(props: { orgId: string; canAdmin: boolean; canSeeInvitations: boolean; myUserId: string }) {
+export function MembersView(props: {
+  orgId: string;
+  canAdmin: boolean;
+  canSeeInvitations: boolean;
+  myUserId: string;
+}) {
   const { orgId, canAdmin } = props;
   const trpc = useTRPC();
   const qc = useQueryClient();
   const org = useQuery(trpc.orgs.get.queryOptions({ orgId }));
   const members = useQuery(trpc.members.list.queryOptions({ orgId }));
-  const invitations = useQuery({ ...trpc.invitations.list.queryOptions({ orgId }), enabled: props.canSeeInvitations });
+  const invitations = useQuery({
+    ...trpc.invitations.list.queryOptions({ orgId }),
+    enabled: props.canSeeInvitations,
+  });
   const refresh = () =>
     Promise.all([
       qc.invalidateQueries({ queryKey: trpc.members.list.queryKey({ orgId }) }),
@@ -52,7 +60,9 @@ export function MembersView(props: { orgId: string; canAdmin: boolean; canSeeInv
                     aria-label={`Role of ${m.email}`}
                     value={m.role}
                     disabled={changeRole.isPending}
-                    onChange={(e) => changeRole.mutate({ orgId, membershipId: m.id, role: e.target.value as OrgRole })}
+                    onChange={(e) =>
+                      changeRole.mutate({ orgId, membershipId: m.id, role: e.target.value as OrgRole })
+                    }
                   >
                     <option value="admin">Admin</option>
                     <option value="member">Member</option>
@@ -69,7 +79,8 @@ export function MembersView(props: { orgId: string; canAdmin: boolean; canSeeInv
                     className="secondary"
                     disabled={remove.isPending}
                     onClick={() => {
-                      if (window.confirm(`Remove ${m.email} from this organization?`)) remove.mutate({ orgId, membershipId: m.id });
+                      if (window.confirm(`Remove ${m.email} from this organization?`))
+                        remove.mutate({ orgId, membershipId: m.id });
                     }}
                   >
                     Remove {m.userId === props.myUserId ? "myself" : ""}
@@ -107,14 +118,22 @@ export function MembersView(props: { orgId: string; canAdmin: boolean; canSeeInv
                     <td>{i.email}</td>
                     <td>{ORG_ROLE_LABELS[i.role]}</td>
                     <td>
-                      <span className={`badge ${i.state === "pending" ? "warn" : i.state === "accepted" ? "ok" : ""}`}>{i.state}</span>
+                      <span
+                        className={`badge ${i.state === "pending" ? "warn" : i.state === "accepted" ? "ok" : ""}`}
+                      >
+                        {i.state}
+                      </span>
                     </td>
                     <td>{i.invitedBy ?? "—"}</td>
                     <td>{formatDateTime(i.expiresAt)}</td>
                     {canAdmin && (
                       <td>
                         {i.state === "pending" && (
-                          <button type="button" className="secondary" onClick={() => revoke.mutate({ orgId, invitationId: i.id })}>
+                          <button
+                            type="button"
+                            className="secondary"
+                            onClick={() => revoke.mutate({ orgId, invitationId: i.id })}
+                          >
                             Revoke
                           </button>
                         )}
