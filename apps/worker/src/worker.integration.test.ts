@@ -31,7 +31,8 @@ async function waitForJob(queue: QueueName, id: string, states: string[], timeou
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await getQueue(queue).getJob(id);
-    if (job && states.includes(await job.getState())) return job;
+    // Read the job again once it is there: the copy fetched before the state check may predate the transition.
+    if (job && states.includes(await job.getState())) return (await getQueue(queue).getJob(id)) ?? job;
     if (Date.now() > deadline)
       throw new Error(`job ${id} did not reach ${states.join("/")} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
