@@ -51,7 +51,10 @@ test("a staff user sees the fleet across orgs, searches, filters and pages", asy
   );
   for (const text of await rows.allInnerTexts()) expect(text).toContain("Failed");
   await page.getByLabel("Status").selectOption("");
-  await page.getByRole("search", { name: "Search the fleet" }).getByLabel("Organization").selectOption({ label: "Globex Research" });
+  await page
+    .getByRole("search", { name: "Search the fleet" })
+    .getByLabel("Organization")
+    .selectOption({ label: "Globex Research" });
   const [{ g }] = (await query<{ g: number }>(
     `SELECT count(*)::int AS g FROM "Instance" i JOIN "Organization" o ON o.id = i."orgId" WHERE o.slug = 'globex' AND i.status <> 'deleted'`,
   )) as [{ g: number }];

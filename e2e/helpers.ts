@@ -33,3 +33,13 @@ export async function signInWithPassword(page: Page, email: string, password = D
 export function alertOn(page: Page) {
   return page.locator('p[role="alert"]');
 }
+
+/** Through the test OIDC provider's own login and consent pages, as `login` (see OIDC_ACCOUNTS). */
+export async function signInThroughOidc(page: Page, login: string) {
+  await page.goto("/signin");
+  await page.getByRole("button", { name: "Sign in with Test IdP" }).click();
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("any");
+  await page.getByRole("button", { name: "Sign-in" }).click();
+  await page.getByRole("button", { name: /continue/i }).click();
+}

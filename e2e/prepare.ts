@@ -11,6 +11,7 @@ async function main() {
   await admin.query(`CREATE DATABASE "${E2E.databaseName}"`);
   await admin.end();
   const root = path.resolve(import.meta.dirname, "..");
+  // eslint-disable-next-line no-restricted-properties -- the harness passes its environment to child processes
   const env = { ...process.env, ...appEnv(), CHECKPOINT_DISABLE: "1" };
   execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
     cwd: root,

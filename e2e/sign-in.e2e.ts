@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { alertOn, DEMO_PASSWORD, orgId, query, signInWithPassword } from "./helpers";
+import { alertOn, DEMO_PASSWORD, orgId, query, signInThroughOidc, signInWithPassword } from "./helpers";
 
 test("a customer admin signs in with a local account and lands on their org", async ({ page }) => {
   await signInWithPassword(page, "admin@acme.example");
@@ -24,13 +24,7 @@ test("a wrong password and an unknown account get the same message", async ({ pa
 test("sign-in through the OIDC provider links a verified e-mail to the existing account", async ({
   page,
 }) => {
-  await page.goto("/signin");
-  await page.getByRole("button", { name: "Sign in with Test IdP" }).click();
-  // The provider's own login and consent pages.
-  await page.locator('input[name="login"]').fill("globex-admin");
-  await page.locator('input[name="password"]').fill("any");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  await page.getByRole("button", { name: /continue/i }).click();
+  await signInThroughOidc(page, "globex-admin");
   await expect(page.getByTestId("signed-in-as")).toHaveText("admin@globex.example");
   await expect(page).toHaveURL(new RegExp(`/orgs/${await orgId("globex")}$`));
   const [user] = await query<{ oidcSubject: string }>(
@@ -40,23 +34,13 @@ test("sign-in through the OIDC provider links a verified e-mail to the existing 
 });
 
 test("someone new from the OIDC provider is told they need an invitation", async ({ page }) => {
-  await page.goto("/signin");
-  await page.getByRole("button", { name: "Sign in with Test IdP" }).click();
-  await page.locator('input[name="login"]').fill("newcomer");
-  await page.locator('input[name="password"]').fill("any");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  await page.getByRole("button", { name: /continue/i }).click();
+  await signInThroughOidc(page, "newcomer");
   await expect(page.getByRole("heading", { name: "You need an invitation" })).toBeVisible();
   await expect(page.getByText("newcomer@example.com")).toBeVisible();
 });
 
 test("an identity without a verified e-mail is refused with a clear message", async ({ page }) => {
-  await page.goto("/signin");
-  await page.getByRole("button", { name: "Sign in with Test IdP" }).click();
-  await page.locator('input[name="login"]').fill("unverified");
-  await page.locator('input[name="password"]').fill("any");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  await page.getByRole("button", { name: /continue/i }).click();
+  await signInThroughOidc(page, "unverified");
   await expect(alertOn(page)).toContainText("did not send a verified e-mail address");
 });
 

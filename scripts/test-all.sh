@@ -38,6 +38,8 @@ npx prisma generate >/dev/null || { echo "prisma generate failed" >&2; exit 1; }
 
 step "lint and type-check"
 npx turbo run lint typecheck --continue --output-logs=errors-only || fail_gate "lint or type-check"
+npx eslint . >/dev/null || fail_gate "lint of the root's scripts and e2e (run: npx eslint .)"
+npx tsc -p tsconfig.json --noEmit || fail_gate "type-check of the root's scripts and e2e"
 npx prettier --check . >/dev/null || fail_gate "formatting (run: npm run format)"
 
 step "build"

@@ -1,5 +1,6 @@
 // Shared flat config. Layers point down only (DESIGN.md): each package may import the ones below it.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 /** Which workspace packages each layer must not import. */
@@ -41,6 +42,7 @@ export function config(options = {}) {
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
+      languageOptions: { globals: { ...globals.node } },
       rules: {
         "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
         "@typescript-eslint/consistent-type-imports": ["warn", { fixStyle: "inline-type-imports" }],

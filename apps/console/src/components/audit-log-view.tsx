@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatDateTime } from "./format";
+import { KeysetPager, useKeysetPages } from "./keyset-pager";
 import { QueryError } from "./query-error";
 import { useTRPC } from "~/trpc/react";
 
@@ -39,8 +40,8 @@ export function AuditLogView({ orgId, title }: { orgId: string | null; title: st
   const qc = useQueryClient();
   const [draft, setDraft] = useState<Filter>(EMPTY);
   const [filter, setFilter] = useState<Filter>(EMPTY);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const cursor = cursors.at(-1) ?? null;
+  const pages = useKeysetPages();
+  const cursor = pages.cursor;
   const input = { ...toInput(orgId, filter), limit: 50, cursor };
   const events = useQuery(trpc.audit.list.queryOptions(input));
   const [exporting, setExporting] = useState<string | null>(null);
@@ -83,7 +84,7 @@ export function AuditLogView({ orgId, title }: { orgId: string | null; title: st
         onSubmit={(e) => {
           e.preventDefault();
           setFilter(draft);
-          setCursors([null]);
+          pages.reset();
         }}
       >
         {field("actor", "Actor (e-mail or id)")}
@@ -149,25 +150,12 @@ export function AuditLogView({ orgId, title }: { orgId: string | null; title: st
               ))}
             </tbody>
           </table>
-          <div className="pager">
-            <button
-              type="button"
-              className="secondary"
-              disabled={cursors.length <= 1}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Newer
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              disabled={!events.data.nextCursor}
-              onClick={() => events.data?.nextCursor && setCursors([...cursors, events.data.nextCursor])}
-            >
-              Older
-            </button>
-            <span className="muted">Page {cursors.length}</span>
-          </div>
+          <KeysetPager
+            pages={pages}
+            nextCursor={events.data.nextCursor}
+            backLabel="Newer"
+            forwardLabel="Older"
+          />
         </>
       )}
     </>

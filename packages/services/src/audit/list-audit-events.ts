@@ -1,5 +1,6 @@
-import { decodeCursor, encodeCursor, badRequest, type Actor, isStaff, toCsv } from "@cp/core";
+import { badRequest, type Actor, isStaff, toCsv } from "@cp/core";
 import { db, type Prisma } from "@cp/db";
+import { keysetAfter, keysetResult, type KeysetPage } from "../pagination";
 
 export interface AuditFilter {
   /** Required for customers; staff may omit it to see every org. */
@@ -53,26 +54,15 @@ export type AuditEventView = Prisma.AuditEventGetPayload<{ select: typeof select
 export async function listAuditEvents(
   actor: Actor,
   filter: AuditFilter,
-  page: { limit: number; cursor?: string | null },
+  page: KeysetPage,
 ): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-  const base = where(actor, filter);
-  const cursor = page.cursor ? decodeCursor(page.cursor) : null;
-  if (page.cursor && !cursor) throw badRequest("cursor: start again from the first page.", "cursor");
-  const after: Prisma.AuditEventWhereInput = cursor
-    ? { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }
-    : {};
   const rows = await db().auditEvent.findMany({
-    where: { AND: [base, after] },
+    where: { AND: [where(actor, filter), keysetAfter(page.cursor)] },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: page.limit + 1,
     select,
   });
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: rows.length > page.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
-  };
+  return keysetResult(rows, page.limit);
 }
 
 export const AUDIT_EXPORT_LIMIT = 50_000;

@@ -1,5 +1,6 @@
-import { badRequest, decodeCursor, encodeCursor, type Cloud, type InstanceStatus } from "@cp/core";
+import type { Cloud, InstanceStatus } from "@cp/core";
 import { db, type Prisma } from "@cp/db";
+import { keysetAfter, keysetResult, type KeysetPage } from "../pagination";
 
 const select = {
   id: true,
@@ -60,29 +61,21 @@ function fleetWhere(f: FleetFilter): Prisma.InstanceWhereInput {
 }
 
 /** Every org's instances for staff: filtered and keyset-paginated on the server, with the filtered total. */
-export async function listFleet(filter: FleetFilter, page: { limit: number; cursor?: string | null }) {
+export async function listFleet(filter: FleetFilter, page: KeysetPage) {
   const where = fleetWhere(filter);
-  const cursor = page.cursor ? decodeCursor(page.cursor) : null;
-  if (page.cursor && !cursor) throw badRequest("cursor: start again from the first page.", "cursor");
-  const after: Prisma.InstanceWhereInput = cursor
-    ? { OR: [{ createdAt: { lt: cursor.at } }, { createdAt: cursor.at, id: { lt: cursor.id } }] }
-    : {};
   const [rows, total] = await Promise.all([
     db().instance.findMany({
-      where: { AND: [where, after] },
+      where: { AND: [where, keysetAfter(page.cursor)] },
       orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: page.limit + 1,
       select: { ...select, org: { select: { name: true, slug: true } } },
     }),
     db().instance.count({ where }),
   ]);
-  const items = rows
-    .slice(0, page.limit)
-    .map(({ org, ...i }) => ({ ...i, orgName: org.name, orgSlug: org.slug }));
-  const last = items.at(-1);
+  const { items, nextCursor } = keysetResult(rows, page.limit);
   return {
-    items,
+    items: items.map(({ org, ...i }) => ({ ...i, orgName: org.name, orgSlug: org.slug })),
     total,
-    nextCursor: rows.length > page.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+    nextCursor,
   };
 }

@@ -12,6 +12,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { InstanceStatusBadges } from "~/components/instance-status";
+import { KeysetPager, useKeysetPages } from "~/components/keyset-pager";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 
@@ -23,17 +24,17 @@ export function FleetView() {
   const [cloud, setCloud] = useState<Cloud | "">("");
   const [orgId, setOrgId] = useState("");
   const orgs = useQuery(trpc.orgs.list.queryOptions({}));
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const pages = useKeysetPages();
   const input = {
     limit: 25,
-    cursor: cursors.at(-1) ?? null,
+    cursor: pages.cursor,
     ...(search ? { q: search } : {}),
     ...(status ? { status } : {}),
     ...(cloud ? { cloud } : {}),
     ...(orgId ? { orgId } : {}),
   };
   const fleet = useQuery({ ...trpc.fleet.list.queryOptions(input), placeholderData: keepPreviousData });
-  const reset = () => setCursors([null]);
+  const reset = pages.reset;
 
   return (
     <>
@@ -161,25 +162,12 @@ export function FleetView() {
               ))}
             </tbody>
           </table>
-          <div className="pager">
-            <button
-              type="button"
-              className="secondary"
-              disabled={cursors.length <= 1}
-              onClick={() => setCursors(cursors.slice(0, -1))}
-            >
-              Previous page
-            </button>
-            <button
-              type="button"
-              className="secondary"
-              disabled={!fleet.data.nextCursor}
-              onClick={() => fleet.data?.nextCursor && setCursors([...cursors, fleet.data.nextCursor])}
-            >
-              Next page
-            </button>
-            <span className="muted">Page {cursors.length}</span>
-          </div>
+          <KeysetPager
+            pages={pages}
+            nextCursor={fleet.data.nextCursor}
+            backLabel="Previous page"
+            forwardLabel="Next page"
+          />
         </>
       )}
     </>
