@@ -26,8 +26,11 @@ const forbidden = {
   jobs: ["@cp/services", "@cp/api", "@cp/engine", "@cp/connectors", "@trpc/*"],
   engine: ["@cp/services", "@cp/api", "@trpc/*"],
   connectors: ["@cp/services", "@cp/api", "@trpc/*"],
-  services: ["@cp/api", "@trpc/*", "next", "next/*", "react"],
-  api: ["next", "next/*", "react", "@prisma/*", "bullmq", "ioredis"],
+  // The Pulumi driver is injected by the worker, so the console never loads cloud SDKs.
+  services: ["@cp/api", "@trpc/*", "next", "next/*", "react", "@cp/engine/pulumi", "@pulumi/*", "@cp/infra-tenant"],
+  api: ["next", "next/*", "react", "@prisma/*", "bullmq", "ioredis", "@cp/engine/pulumi", "@pulumi/*", "@cp/infra-tenant"],
+  // Cloud programs: pure Pulumi; nothing of the control plane's runtime.
+  infra: ["@cp/config", "@cp/db", "@cp/jobs", "@cp/services", "@cp/api", "@cp/engine", "@cp/connectors", "@trpc/*"],
 };
 
 const appImports = [

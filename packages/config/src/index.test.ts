@@ -9,6 +9,7 @@ const PROD = {
   NEXTAUTH_URL: "https://console.example.com",
   NEXTAUTH_SECRET: "a-real-secret-that-is-long-enough-0123456789",
   SMTP_URL: "smtps://mailer:pw@smtp.example.com:465",
+  CP_ENCRYPTION_KEYS: `k2026:${Buffer.alloc(32, 7).toString("base64")}`,
 };
 
 function configError(source: Record<string, string | undefined>): ConfigError {
@@ -45,7 +46,7 @@ describe("loadConfig in production", () => {
     expect(configError({ ...PROD, NEXTAUTH_SECRET: DEMO_DEFAULTS.NEXTAUTH_SECRET }).message).toMatch(
       /^NEXTAUTH_SECRET: the built-in demo value cannot be used/,
     );
-    for (const name of ["DATABASE_URL", "REDIS_URL", "NEXTAUTH_URL"] as const) {
+    for (const name of ["DATABASE_URL", "REDIS_URL", "NEXTAUTH_URL", "CP_ENCRYPTION_KEYS"] as const) {
       expect(configError({ ...PROD, [name]: DEMO_DEFAULTS[name] }).message).toMatch(new RegExp(`^${name}: `));
     }
     expect(configError({ ...PROD, SMTP_URL: "log:" }).message).toMatch(/^SMTP_URL: /);
@@ -56,6 +57,7 @@ describe("loadConfig in production", () => {
       "NEXTAUTH_SECRET: must be at least 32 characters",
     );
     expect(configError({ ...PROD, DATABASE_URL: "not a url" }).message).toContain("DATABASE_URL:");
+    expect(configError({ ...PROD, CP_ENCRYPTION_KEYS: "k1:c2hvcnQ=" }).message).toContain("CP_ENCRYPTION_KEYS:");
     expect(configError({ ...PROD, CP_SIGNIN_MAX_PER_ACCOUNT: "0" }).message).toContain(
       "CP_SIGNIN_MAX_PER_ACCOUNT:",
     );

@@ -11,6 +11,9 @@ export const DEMO_DEFAULTS = {
   NEXTAUTH_URL: "http://localhost:3000",
   NEXTAUTH_SECRET: "demo-secret-do-not-use-in-production-0123456789",
   SMTP_URL: "log:",
+  CP_LOCAL_CLOUD_URL: "http://127.0.0.1:4300",
+  // Demo key ring: "key-id:base64(32 bytes)". Production must set its own (see README).
+  CP_ENCRYPTION_KEYS: "demo1:ZGVtby1rZXktbm90LWZvci1wcm9kdWN0aW9uLXVzZSE=",
 } as const;
 
 const bool = z
@@ -41,7 +44,40 @@ const schema = z.object({
   CP_INVITATION_TTL_HOURS: int(1).default(168),
   CP_OUTBOX_MAX_ATTEMPTS: int(1).default(8),
   CP_OUTBOX_POLL_MS: int(100).default(5000),
+  /** The local cloud's API; unset in production means the `local` cloud is not offered. */
+  CP_LOCAL_CLOUD_URL: z.string().url().optional(),
+  /** Comma-separated "id:base64key" (32-byte AES keys). The first is used to encrypt; all can decrypt. */
+  CP_ENCRYPTION_KEYS: z
+    .string()
+    .min(1)
+    .refine((v) => parseKeyRing(v) !== null, 'must be "id:base64key" pairs separated by commas, each key 32 bytes'),
+  /** Pulumi: the CLI to run, the state backend and the secrets provider for tenant stacks. */
+  CP_PULUMI_COMMAND: z.string().min(1).default("pulumi"),
+  PULUMI_BACKEND_URL: z.string().min(1).optional(),
+  CP_PULUMI_SECRETS_PROVIDER: z.string().min(1).optional(),
+  /** Hosts (or CIDRs) on private/loopback ranges that users may still point us at (OIDC issuers, bucket endpoints). */
+  CP_ALLOWED_PRIVATE_HOSTS: z.string().default(""),
+  CP_DELETE_RETENTION_HOURS: z.coerce.number().min(0).default(168),
+  CP_OPERATION_LEASE_MS: int(1000).default(30_000),
+  CP_OPERATION_HEARTBEAT_MS: int(100).default(5_000),
+  CP_OPERATION_CANCEL_GRACE_MS: int(100).default(30_000),
+  CP_RECONCILE_INTERVAL_MS: int(100).default(15_000),
+  CP_OPERATION_MAX_ATTEMPTS: int(1).default(3),
 });
+
+/** Parses CP_ENCRYPTION_KEYS; null when malformed. The first key encrypts; all of them decrypt. */
+export function parseKeyRing(value: string): { id: string; key: Buffer }[] | null {
+  const ring: { id: string; key: Buffer }[] = [];
+  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const sep = part.indexOf(":");
+    if (sep <= 0) return null;
+    const id = part.slice(0, sep);
+    const key = Buffer.from(part.slice(sep + 1), "base64");
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length !== 32 || ring.some((k) => k.id === id)) return null;
+    ring.push({ id, key });
+  }
+  return ring.length ? ring : null;
+}
 
 export type Env = z.infer<typeof schema> & { CP_LOCAL_ACCOUNTS: boolean; oidcConfigured: boolean };
 

@@ -5,3 +5,4 @@ export * from "./deployment";
 export * from "./instances";
 export * from "./schemas";
 export * from "./cursor";
+export * from "./catalog";
