@@ -13,6 +13,7 @@ export const E2E = {
 
 export const consoleUrl = `http://localhost:${E2E.consolePort}`;
 export const oidcIssuer = `http://127.0.0.1:${E2E.oidcPort}`;
+export const localCloudUrl = process.env.CP_E2E_LOCAL_CLOUD_URL ?? "http://127.0.0.1:4300";
 
 export function databaseUrl(): string {
   const u = new URL(E2E.pgAdminUrl);
@@ -35,5 +36,10 @@ export function appEnv(): Record<string, string> {
     SMTP_URL: "log:",
     CP_LOG_LEVEL: "warn",
     CP_WORKER_PORT: String(E2E.workerPort),
+    CP_LOCAL_CLOUD_URL: localCloudUrl,
+    // Deprovisioned instances are kept ~5 s, so the e2e run sees the destroy happen.
+    CP_DELETE_RETENTION_HOURS: "0.0015",
+    CP_RECONCILE_INTERVAL_MS: "1000",
+    CP_OPERATION_HEARTBEAT_MS: "1000",
   };
 }

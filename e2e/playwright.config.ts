@@ -43,6 +43,15 @@ export default defineConfig({
       stdout: "ignore",
     },
     {
+      command: "node apps/worker/dist/main.js",
+      cwd: root,
+      url: `http://127.0.0.1:${E2E.workerPort}/readyz`,
+      env: appEnv(),
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "ignore",
+    },
+    {
       command: `node_modules/.bin/next start apps/console -p ${E2E.consolePort}`,
       cwd: root,
       url: `${consoleUrl}/healthz`,

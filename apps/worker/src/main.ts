@@ -6,7 +6,9 @@ import { db } from "@cp/db";
 import { closeQueues, closeSharedRedis } from "@cp/jobs";
 import { checkReadiness, createMailTransport, sweepOutbox } from "@cp/services";
 import { startHealthServer } from "./http";
-import { ensureSweepScheduler, startWorkers, type RunningWorkers } from "./worker";
+import { hostname } from "node:os";
+import { createEngines } from "./engines";
+import { ensureReconcileScheduler, ensureSweepScheduler, startWorkers, type RunningWorkers } from "./worker";
 
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 /** How often the sweep schedule is re-asserted, in case Redis lost it. */
@@ -80,16 +82,17 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   const mail = createMailTransport();
-  const workers = startWorkers({ deps: { mail }, log });
+  const workerId = `${hostname()}:${process.pid}`;
+  const workers = startWorkers({ deps: { mail, engines: createEngines(), workerId }, log });
   running.workers = workers;
   log.info({ queues: workers.workers.map((w) => w.name) }, "workers started");
 
-  await ensureSweepScheduler(cfg.CP_OUTBOX_POLL_MS);
-  log.info({ everyMs: cfg.CP_OUTBOX_POLL_MS }, "outbox sweep scheduled");
+  const schedule = () =>
+    Promise.all([ensureSweepScheduler(cfg.CP_OUTBOX_POLL_MS), ensureReconcileScheduler(cfg.CP_RECONCILE_INTERVAL_MS)]);
+  await schedule();
+  log.info({ sweepEveryMs: cfg.CP_OUTBOX_POLL_MS, reconcileEveryMs: cfg.CP_RECONCILE_INTERVAL_MS }, "schedules set");
   const refreshTimer = setInterval(() => {
-    ensureSweepScheduler(cfg.CP_OUTBOX_POLL_MS).catch((err: unknown) =>
-      log.warn({ err }, "could not refresh the sweep schedule"),
-    );
+    schedule().catch((err: unknown) => log.warn({ err }, "could not refresh the schedules"));
   }, SCHEDULE_REFRESH_MS);
   refreshTimer.unref();
   running.refreshTimer = refreshTimer;

@@ -5,14 +5,15 @@ import { describe, expect, it, vi } from "vitest";
 import { queuesWithHandlers, registry, runJob, type Registry } from "./registry";
 
 const log = pino({ level: "silent" });
-const deps = { mail: { sendMail: vi.fn() } };
+const deps = { mail: { sendMail: vi.fn() }, engines: {}, workerId: "test-worker" };
 const fakeJob = (name: string, data: unknown, queueName = "outbox") =>
   ({ id: "1", name, data, queueName, attemptsMade: 0 }) as unknown as Job;
 
 describe("job registry", () => {
-  it("runs workers only for queues that have handlers (no operations worker yet)", () => {
-    expect(queuesWithHandlers().sort()).toEqual([QUEUES.outbox, QUEUES.system].sort());
-    expect(Object.keys(registry).sort()).toEqual(["outboxDeliver", "outboxSweep"]);
+  it("runs workers only for queues that have handlers", () => {
+    expect(queuesWithHandlers().sort()).toEqual([QUEUES.operations, QUEUES.outbox, QUEUES.system].sort());
+    expect(Object.keys(registry).sort()).toEqual(["operationReconcile", "operationRun", "outboxDeliver", "outboxSweep"]);
+    expect(queuesWithHandlers({ outboxDeliver: registry.outboxDeliver })).toEqual([QUEUES.outbox]);
   });
 
   it("passes a validated payload and the context to the handler of the job's name", async () => {
@@ -39,8 +40,9 @@ describe("job registry", () => {
     await expect(runJob(fakeJob("no.such.job", {}), { log, deps }, registry)).rejects.toBeInstanceOf(
       UnrecoverableError,
     );
-    // Known to JOBS but not handled by this worker yet.
+    // Known to JOBS but not handled by this worker's registry.
     const op = fakeJob(JOBS.operationRun.name, { operationId: "op1" }, QUEUES.operations);
-    await expect(runJob(op, { log, deps }, registry)).rejects.toThrow(/no handler for job "operation\.run"/);
+    const partial: Registry = { outboxDeliver: registry.outboxDeliver };
+    await expect(runJob(op, { log, deps }, partial)).rejects.toThrow(/no handler for job "operation\.run"/);
   });
 });

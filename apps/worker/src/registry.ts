@@ -2,12 +2,16 @@
 // Every payload is checked against its schema before the handler sees it.
 import type { Logger } from "@cp/config/logger";
 import { JOBS, type JobKey, type JobPayload, type QueueName } from "@cp/jobs";
-import type { MailTransport } from "@cp/services";
+import type { Engines, MailTransport } from "@cp/services";
 import { UnrecoverableError, type Job } from "bullmq";
 
 /** Long-lived things the process creates once and hands to every handler. */
 export interface WorkerDeps {
   mail: MailTransport;
+  /** The engine drivers this worker can run, by cloud. */
+  engines: Engines;
+  /** Names this process in operation leases. */
+  workerId: string;
 }
 
 export interface HandlerContext {
@@ -23,6 +27,8 @@ export type Registry = { [K in JobKey]?: () => Promise<Handler<K>> };
 export const registry: Registry = {
   outboxDeliver: () => import("./handlers/outbox-deliver").then((m) => m.handleOutboxDeliver),
   outboxSweep: () => import("./handlers/outbox-sweep").then((m) => m.handleOutboxSweep),
+  operationRun: () => import("./handlers/operation-run").then((m) => m.handleOperationRun),
+  operationReconcile: () => import("./handlers/operation-reconcile").then((m) => m.handleOperationReconcile),
 };
 
 /** The queues that have at least one handler: the worker runs a BullMQ Worker for each, and only for those. */

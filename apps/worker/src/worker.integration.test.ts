@@ -15,7 +15,10 @@ let running: RunningWorkers;
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  running = startWorkers({ deps: { mail: createMailTransport(sink.url) }, log: logger() });
+  running = startWorkers({
+    deps: { mail: createMailTransport(sink.url), engines: {}, workerId: "worker-integration-test" },
+    log: logger(),
+  });
   await Promise.all(running.workers.map((w) => w.waitUntilReady()));
 });
 
@@ -40,8 +43,8 @@ async function waitForJob(queue: QueueName, id: string, states: string[], timeou
 }
 
 describe("worker (in-process)", () => {
-  it("runs workers for the outbox and system queues only", () => {
-    expect(running.workers.map((w) => w.name).sort()).toEqual([QUEUES.outbox, QUEUES.system].sort());
+  it("runs a worker for each queue with handlers: operations, outbox and system", () => {
+    expect(running.workers.map((w) => w.name).sort()).toEqual([QUEUES.operations, QUEUES.outbox, QUEUES.system].sort());
   });
 
   it("delivers an invitation e-mail from the job inviteMember enqueues", async () => {

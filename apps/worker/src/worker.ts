@@ -10,6 +10,8 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QUEUES.outbox]: 5,
   // Sweeps and other housekeeping must not overlap with themselves.
   [QUEUES.system]: 1,
+  // Operations of different instances run side by side; those of one instance are ordered in PostgreSQL.
+  [QUEUES.operations]: 4,
 };
 
 export interface RunningWorkers {
@@ -60,6 +62,7 @@ export function startWorkers(options: {
 }
 
 export const SWEEP_SCHEDULER_ID = "outbox-sweep";
+export const RECONCILE_SCHEDULER_ID = "operation-reconcile";
 
 /**
  * Creates or refreshes the outbox sweep schedule. Idempotent (any replica may call it), and called again from time
@@ -73,6 +76,19 @@ export async function ensureSweepScheduler(everyMs: number = env().CP_OUTBOX_POL
       name: JOBS.outboxSweep.name,
       data: {},
       // The next tick is a retry: a failed sweep need not be retried on its own.
+      opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
+    },
+  );
+}
+
+/** The operations reconciler's schedule; idempotent like the sweep's. */
+export async function ensureReconcileScheduler(everyMs: number = env().CP_RECONCILE_INTERVAL_MS): Promise<void> {
+  await getQueue(QUEUES.system).upsertJobScheduler(
+    RECONCILE_SCHEDULER_ID,
+    { every: everyMs },
+    {
+      name: JOBS.operationReconcile.name,
+      data: {},
       opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
     },
   );

@@ -145,6 +145,98 @@ const TABLE: Record<string, Row> = {
   },
 
   "instances.list": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
+  "instances.get": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({ orgId: world.orgA.id, instanceId: (await createInstance({ orgId: world.orgA.id })).id }),
+  },
+  "instances.operations": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({ orgId: world.orgA.id, instanceId: (await createInstance({ orgId: world.orgA.id })).id }),
+  },
+  "instances.operationLog": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id });
+      const op = await db().operation.create({ data: { instanceId: i.id, kind: "provision", status: "succeeded" } });
+      return { orgId: world.orgA.id, instanceId: i.id, operationId: op.id };
+    },
+  },
+  "instances.clouds": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => undefined },
+  "instances.order": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: ({ world }) => {
+      const sub = unique("ord").slice(0, 30).replace(/-+$/, "");
+      return {
+        orgId: world.orgA.id,
+        idempotencyKey: `key-${sub}`,
+        order: {
+          cloud: "local",
+          region: "local",
+          size: "small",
+          mysqlVersion: "8.0",
+          storage: { mode: "provider" },
+          sso: { mode: "provider" },
+          reliability: { externalRedis: false, rateLimits: { filestream: 20, graphql: 200 } },
+          name: `Order ${sub}`,
+          subdomain: sub,
+          ipAllowlist: [],
+        },
+      };
+    },
+    audit: { action: "instance.order", viaStaff: "staff" },
+  },
+  "instances.checkBucket": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: ({ world }) => ({ orgId: world.orgA.id, cloud: "local", storage: { mode: "provider" } }),
+    audit: { action: "instance.check_bucket", viaStaff: "staff" },
+  },
+  "instances.checkIssuer": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: ({ world }) => ({ orgId: world.orgA.id, sso: { mode: "provider" } }),
+  },
+  "instances.update": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      patch: { size: "recommended" },
+    }),
+    audit: { action: "instance.update", viaStaff: "staff" },
+  },
+  "instances.deprovision": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id });
+      return { orgId: world.orgA.id, instanceId: i.id, confirmName: i.name };
+    },
+    audit: { action: "instance.deprovision", viaStaff: "staff" },
+  },
+  "instances.cancel": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id });
+      const op = await db().operation.create({ data: { instanceId: i.id, kind: "update", params: { size: "large" } } });
+      return { orgId: world.orgA.id, instanceId: i.id, operationId: op.id };
+    },
+    audit: { action: "operation.cancel", viaStaff: "staff" },
+  },
+  "instances.retry": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id, status: "failed" })).id,
+    }),
+    audit: { action: "instance.retry", viaStaff: "staff" },
+  },
+  "instances.undelete": {
+    expect: [U, F, F, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id, status: "deleted" });
+      await db().instance.update({ where: { id: i.id }, data: { retentionUntil: new Date(Date.now() + 3600_000), deletedAt: new Date() } });
+      return { orgId: world.orgA.id, instanceId: i.id };
+    },
+    audit: { action: "instance.undelete", viaStaff: true },
+  },
   "fleet.list": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
 
   "audit.list": { expect: [U, F, ok, NF, ok, ok, ok], input: orgA },

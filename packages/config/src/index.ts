@@ -59,7 +59,7 @@ const schema = z.object({
   CP_ALLOWED_PRIVATE_HOSTS: z.string().default(""),
   CP_DELETE_RETENTION_HOURS: z.coerce.number().min(0).default(168),
   CP_OPERATION_LEASE_MS: int(1000).default(30_000),
-  CP_OPERATION_HEARTBEAT_MS: int(100).default(5_000),
+  CP_OPERATION_HEARTBEAT_MS: int(10).default(5_000),
   CP_OPERATION_CANCEL_GRACE_MS: int(100).default(30_000),
   CP_RECONCILE_INTERVAL_MS: int(100).default(15_000),
   CP_OPERATION_MAX_ATTEMPTS: int(1).default(3),
@@ -79,7 +79,12 @@ export function parseKeyRing(value: string): { id: string; key: Buffer }[] | nul
   return ring.length ? ring : null;
 }
 
-export type Env = z.infer<typeof schema> & { CP_LOCAL_ACCOUNTS: boolean; oidcConfigured: boolean };
+export type Env = z.infer<typeof schema> & {
+  CP_LOCAL_ACCOUNTS: boolean;
+  oidcConfigured: boolean;
+  /** The directories of PATH, for finding executables such as the Pulumi CLI. */
+  PATH_DIRS: string[];
+}
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -129,6 +134,7 @@ export function loadConfig(source: Record<string, string | undefined>): Env {
   }
   return {
     ...env,
+    PATH_DIRS: (raw.PATH ?? "").split(":").filter(Boolean),
     CP_LOCAL_ACCOUNTS: env.CP_LOCAL_ACCOUNTS ?? !production,
     oidcConfigured: oidcParts === 3,
   };

@@ -118,3 +118,6 @@ export const MYSQL_VERSIONS = ["5.7", "8.0"] as const;
 export type MysqlVersion = (typeof MYSQL_VERSIONS)[number];
 
 export const DEFAULT_RATE_LIMITS = { filestream: 20, graphql: 200 } as const;
+
+/** The release new instances run until the release catalog exists. */
+export const DEFAULT_APP_VERSION = "0.64.0";

@@ -6,3 +6,4 @@ export * from "./instances";
 export * from "./schemas";
 export * from "./cursor";
 export * from "./catalog";
+export * from "./order";

@@ -3,7 +3,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 
-type PgResult = { fields: { dataTypeID: number }[] };
+type PgResult = { fields?: { dataTypeID: number }[] };
 type Patchable = {
   performIO: (query: unknown) => Promise<PgResult>;
   startTransaction: (...args: unknown[]) => Promise<unknown>;
@@ -21,8 +21,11 @@ function patchQueryable(q: Patchable): void {
   const perform = q.performIO.bind(q);
   q.performIO = async (query) => {
     const result = await perform(query);
-    for (const field of result.fields) {
-      if (field.dataTypeID === NAME_OID || field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+    // A multi-statement script (a migration applied to the shadow database) answers with one result per statement.
+    for (const r of Array.isArray(result) ? (result as PgResult[]) : [result]) {
+      for (const field of r.fields ?? []) {
+        if (field.dataTypeID === NAME_OID || field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+      }
     }
     return result;
   };

@@ -130,6 +130,16 @@ export async function createInstance(opts: {
       storageMode: "provider",
       status: opts.status ?? "running",
       createdAt: opts.createdAt,
+      config: {
+        cloud: opts.cloud ?? "aws",
+        region: opts.region ?? "eu-west-1",
+        size: "small",
+        mysqlVersion: "8.0",
+        storage: { mode: "provider" },
+        sso: { mode: "provider" },
+        reliability: { externalRedis: false, rateLimits: { filestream: 20, graphql: 200 } },
+        ipAllowlist: [],
+      },
     },
     select: { id: true, name: true, slug: true, createdAt: true },
   });

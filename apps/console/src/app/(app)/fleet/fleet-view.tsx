@@ -140,7 +140,9 @@ export function FleetView() {
               {fleet.data.items.map((i) => (
                 <tr key={i.id}>
                   <td>
-                    <strong>{i.name}</strong>
+                    <Link href={`/orgs/${i.orgId}/instances/${i.id}`}>
+                      <strong>{i.name}</strong>
+                    </Link>
                     <div className="muted">{i.slug}</div>
                   </td>
                   <td>

@@ -1,12 +1,13 @@
 "use client";
 
 import { CLOUD_LABELS, PLAN_LABELS } from "@cp/core";
+import Link from "next/link";
 import { useQuery } from "@tanstack/react-query";
 import { InstanceStatusBadges } from "~/components/instance-status";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 
-export function InstancesView({ orgId }: { orgId: string }) {
+export function InstancesView({ orgId, canOrder }: { orgId: string; canOrder: boolean }) {
   const trpc = useTRPC();
   const org = useQuery(trpc.orgs.get.queryOptions({ orgId }));
   const instances = useQuery(trpc.instances.list.queryOptions({ orgId }));
@@ -20,6 +21,17 @@ export function InstancesView({ orgId }: { orgId: string }) {
         Plan: {PLAN_LABELS[org.data.plan]} · {org.data.instanceCount} of {org.data.instanceQuota} dedicated
         instances used
       </p>
+      {canOrder && org.data.plan === "dedicated" && (
+        <p>
+          {org.data.instanceCount >= org.data.instanceQuota ? (
+            <span className="muted">Quota reached: deprovision an instance or ask provider staff to raise the quota.</span>
+          ) : (
+            <Link className="button" href={`/orgs/${orgId}/instances/new`}>
+              Order a dedicated instance
+            </Link>
+          )}
+        </p>
+      )}
       {instances.data.length === 0 ? (
         <div className="panel empty" role="status">
           <h2>No dedicated instances yet</h2>
@@ -28,9 +40,10 @@ export function InstancesView({ orgId }: { orgId: string }) {
             the region you choose, with its own MySQL database and bucket.
           </p>
           <p>
-            Order your first one here once self-service ordering is enabled for your organization, or ask your
-            account team to set one up. See <a href="/responsibility">who runs what</a> for each deployment
-            type.
+            {canOrder && org.data.plan === "dedicated"
+              ? "Order one with the button above: a few choices, then you watch it come up."
+              : "An admin of your organization can order one."}{" "}
+            See <a href="/responsibility">who runs what</a> for each deployment type.
           </p>
         </div>
       ) : (
@@ -50,7 +63,9 @@ export function InstancesView({ orgId }: { orgId: string }) {
             {instances.data.map((i) => (
               <tr key={i.id}>
                 <td>
-                  <strong>{i.name}</strong>
+                  <Link href={`/orgs/${orgId}/instances/${i.id}`}>
+                    <strong>{i.name}</strong>
+                  </Link>
                   <div className="muted">{i.url ?? i.slug}</div>
                 </td>
                 <td>

@@ -1,0 +1,4 @@
+import { reconcileOperations } from "@cp/services";
+import type { Handler } from "../registry";
+
+export const handleOperationReconcile: Handler<"operationReconcile"> = async () => reconcileOperations();

@@ -1,0 +1,70 @@
+// Drivers for the outside world that user input points at: secrets at rest, the private-address guard, OIDC
+// discovery and BYOB bucket checks. Test helpers (src/bucket-checks/testing) are not exported.
+export {
+  createKeyRingProvider,
+  decryptSecret,
+  encryptSecret,
+  envKeyProvider,
+  needsReencryption,
+  SecretError,
+  type DataKey,
+  type KeyProvider,
+  type SecretErrorCode,
+  type SecretOptions,
+} from "./secrets";
+
+export {
+  assertPublicUrl,
+  classifyAddress,
+  defaultAllowList,
+  UnsafeUrlError,
+  type GuardOptions,
+  type LookupFn,
+  type PublicUrl,
+  type UrlRefusalReason,
+} from "./network-guard";
+
+export {
+  FetchFailure,
+  guardedGet,
+  type FetchFailureKind,
+  type GuardedGetOptions,
+  type GuardedResponse,
+} from "./guarded-fetch";
+
+export {
+  checkOidcIssuer,
+  evaluateDiscoveryDocument,
+  normalizeIssuer,
+  type OidcCheckOptions,
+  type OidcIssuerReport,
+} from "./oidc-discovery";
+
+export {
+  CHECK_LABELS,
+  summarizeChecks,
+  type BucketCheckId,
+  type BucketCheckResult,
+  type CheckStatus,
+  type CheckSummary,
+} from "./bucket-checks/types";
+
+export {
+  checkS3Bucket,
+  S3_CHECK_IDS,
+  S3_CORS_RULE,
+  type S3AccessKeys,
+  type S3BucketInput,
+  type S3CheckOptions,
+  type S3RoleAccess,
+} from "./bucket-checks/s3";
+
+export {
+  checkGcsBucket,
+  GCS_CHECK_IDS,
+  GCS_CORS_RULE,
+  type GcsAccessToken,
+  type GcsBucketInput,
+  type GcsCheckOptions,
+  type GcsServiceAccountKey,
+} from "./bucket-checks/gcs";

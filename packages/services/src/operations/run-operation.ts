@@ -1,0 +1,371 @@
+// Runs claimed operations: engine calls with a heartbeat, live log and progress in PostgreSQL, cooperative cancel,
+// and a terminal state with a reason a person can act on.
+import { env } from "@cp/config";
+import { logger } from "@cp/config/logger";
+import { SIZES, type InstanceConfig, type SizeId } from "@cp/core";
+import { db, type InstanceStatus, type Prisma } from "@cp/db";
+import { EngineError, type Engine, type EngineHooks, type EngineOutputs } from "@cp/engine";
+import { queueConsoleNotification } from "../outbox/outbox";
+import type { Engines } from "./engines";
+import { instanceRef, loadInstanceSpec } from "./instance-spec";
+import {
+  appendOperationLog,
+  claimNextOperation,
+  createOperationTx,
+  heartbeat,
+  wakeOperation,
+  type ClaimedOperation,
+} from "./operations";
+
+export interface RunnerDeps {
+  engines: Engines;
+  workerId: string;
+}
+
+/** What a running operation shows the instance as, while it runs. */
+const RUNNING_STATUS: Record<string, InstanceStatus | null> = {
+  provision: "provisioning",
+  update: "updating",
+  upgrade: "upgrading",
+  undelete: "provisioning",
+  deprovision: "deleting",
+  destroy: null,
+};
+
+/** Claims and runs this instance's operations, one after another, until none is due. */
+export async function processInstanceQueue(instanceId: string, deps: RunnerDeps): Promise<number> {
+  let ran = 0;
+  for (;;) {
+    const op = await claimNextOperation(instanceId, deps.workerId);
+    if (!op) return ran;
+    await runClaimedOperation(op, deps);
+    ran += 1;
+  }
+}
+
+/** The job handler's entry: wake-ups name an operation; the queue of its instance is what runs. */
+export async function processOperationWakeUp(operationId: string, deps: RunnerDeps): Promise<number> {
+  const op = await db().operation.findUnique({ where: { id: operationId }, select: { instanceId: true } });
+  if (!op) return 0;
+  return processInstanceQueue(op.instanceId, deps);
+}
+
+class OperationLogWriter {
+  private chain: Promise<void> = Promise.resolve();
+  private pending: { level: string; message: string; step: string | null; at: Date }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  constructor(private readonly operationId: string) {}
+  write(level: string, message: string, step: string | null) {
+    this.pending.push({ level, message: message.slice(0, 4000), step, at: new Date() });
+    this.timer ??= setTimeout(() => void this.flush(), 200);
+  }
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const lines = this.pending.splice(0);
+    this.chain = this.chain
+      .then(() => appendOperationLog(this.operationId, lines))
+      .catch((err) => logger().warn({ err, operationId: this.operationId }, "could not write operation log lines"));
+    return this.chain;
+  }
+}
+
+interface Step {
+  name: string;
+  status: "running" | "done" | "failed";
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps): Promise<void> {
+  const log = logger().child({ operationId: op.id, instanceId: op.instanceId, kind: op.kind, attempt: op.attempts });
+  const writer = new OperationLogWriter(op.id);
+  const controller = new AbortController();
+  let leaseLost = false;
+  let cancelled = false;
+  const steps: Step[] = [];
+  let progressChain: Promise<unknown> = Promise.resolve();
+
+  const beat = setInterval(() => {
+    heartbeat(op.id, deps.workerId)
+      .then(({ held, cancelRequested }) => {
+        if (!held && !leaseLost) {
+          leaseLost = true;
+          controller.abort(new EngineError("CANCELLED", "The worker lost its lease on this operation.", true));
+        } else if (cancelRequested && !cancelled) {
+          cancelled = true;
+          writer.write("warn", "Cancel requested: stopping at the next safe point.", null);
+          controller.abort(new EngineError("CANCELLED", "Cancelled on request.", false));
+        }
+      })
+      .catch((err) => log.warn({ err }, "heartbeat failed"));
+  }, env().CP_OPERATION_HEARTBEAT_MS);
+
+  const hooks: EngineHooks = {
+    signal: controller.signal,
+    log: (message, level = "info") => writer.write(level, message, steps.at(-1)?.name ?? null),
+    progress: (step, percent) => {
+      const now = new Date().toISOString();
+      const last = steps.at(-1);
+      if (last?.name !== step) {
+        if (last && last.status === "running") Object.assign(last, { status: "done", finishedAt: now });
+        steps.push({ name: step, status: "running", startedAt: now });
+      }
+      const snapshot = JSON.parse(JSON.stringify(steps)) as Prisma.InputJsonValue;
+      progressChain = progressChain
+        .then(() =>
+          db().operation.updateMany({
+            where: { id: op.id, leaseOwner: deps.workerId, status: "running" },
+            data: { currentStep: step, progress: Math.max(0, Math.min(99, Math.round(percent))), steps: snapshot },
+          }),
+        )
+        .catch((err) => log.warn({ err }, "could not record progress"));
+    },
+  };
+
+  try {
+    const instance = await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+    const transitional = RUNNING_STATUS[op.kind];
+    if (transitional) {
+      await db().instance.update({ where: { id: instance.id }, data: { status: transitional, statusReason: null } });
+    }
+    writer.write("info", `Attempt ${op.attempts} of ${op.maxAttempts} started on ${deps.workerId}.`, null);
+    const engine = deps.engines[instance.cloud as keyof Engines];
+    if (!engine) throw new EngineError("NOT_CONFIGURED", `No engine for cloud "${instance.cloud}" runs on this worker.`, false);
+    const availability = await engine.available();
+    if (!availability.ok) throw new EngineError("NOT_CONFIGURED", availability.reason, false);
+
+    const outcome = await execute(op, engine, hooks);
+    await progressChain;
+    await writer.flush();
+    if (leaseLost) return;
+    const finished = new Date().toISOString();
+    for (const s of steps) if (s.status === "running") Object.assign(s, { status: "done", finishedAt: finished });
+    await finishSucceeded(op, deps.workerId, outcome, steps);
+    log.info("operation succeeded");
+  } catch (err) {
+    await progressChain;
+    writer.write("error", describe(err), steps.at(-1)?.name ?? null);
+    await writer.flush();
+    if (leaseLost) {
+      log.warn("lease lost; the reconciler takes over");
+      return;
+    }
+    const failedAt = new Date().toISOString();
+    for (const s of steps) if (s.status === "running") Object.assign(s, { status: "failed", finishedAt: failedAt });
+    await finishFailed(op, deps.workerId, err, { cancelled, steps });
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof EngineError) return err.message;
+  if (err instanceof Error) return `Unexpected error: ${err.message}`;
+  return `Unexpected error: ${String(err)}`;
+}
+
+type Outcome = { outputs?: EngineOutputs };
+
+async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks): Promise<Outcome> {
+  const params = (op.params ?? {}) as Record<string, unknown>;
+  switch (op.kind) {
+    case "provision":
+    case "update": {
+      if (op.kind === "update") await applyConfigPatch(op.instanceId, params);
+      const spec = await loadInstanceSpec(op.instanceId);
+      hooks.log(`Applying ${spec.cloud} instance ${spec.slug} (${SIZES[spec.size].label}, MySQL ${spec.mysqlVersion}).`);
+      return { outputs: await engine.apply(spec, hooks) };
+    }
+    case "undelete": {
+      const spec = await loadInstanceSpec(op.instanceId);
+      await engine.resume(instanceRef({ id: spec.instanceId, slug: spec.slug, cloud: spec.cloud, region: spec.region }), hooks);
+      return { outputs: await engine.apply(spec, hooks) };
+    }
+    case "deprovision": {
+      const i = await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+      hooks.progress("stop", 10);
+      await engine.suspend(instanceRef(i), hooks);
+      hooks.log("Stopped. Data is kept until the end of the retention period.");
+      return {};
+    }
+    case "destroy": {
+      const i = await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+      hooks.progress("destroy", 10);
+      await engine.destroy(instanceRef(i), hooks);
+      hooks.log("All resources removed.");
+      return {};
+    }
+    default:
+      throw new EngineError("FAILED", `Operations of kind "${op.kind}" are not supported yet.`, false);
+  }
+}
+
+/** An update's changes are merged into the configuration when it runs, so queued updates apply in order. */
+async function applyConfigPatch(instanceId: string, params: Record<string, unknown>) {
+  const i = await db().instance.findUniqueOrThrow({ where: { id: instanceId } });
+  const config = i.config as unknown as InstanceConfig;
+  const patch = params as { size?: SizeId; reliability?: Partial<InstanceConfig["reliability"]> };
+  const next: InstanceConfig = {
+    ...config,
+    size: patch.size ?? config.size,
+    reliability: {
+      externalRedis: patch.reliability?.externalRedis ?? config.reliability.externalRedis,
+      rateLimits: { ...config.reliability.rateLimits, ...(patch.reliability?.rateLimits ?? {}) },
+    },
+  };
+  await db().instance.update({
+    where: { id: instanceId },
+    data: { config: next as unknown as Prisma.InputJsonValue, size: next.size },
+  });
+}
+
+async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: Outcome, steps: Step[]) {
+  const retentionMs = env().CP_DELETE_RETENTION_HOURS * 3600_000;
+  const next = await db().$transaction(async (tx) => {
+    const done = await tx.operation.updateMany({
+      where: { id: op.id, leaseOwner: workerId, status: "running" },
+      data: {
+        status: "succeeded",
+        progress: 100,
+        currentStep: null,
+        finishedAt: new Date(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        error: null,
+        steps: steps as unknown as Prisma.InputJsonValue,
+      },
+    });
+    if (done.count === 0) return null;
+    const o = outcome.outputs;
+    const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+    let followUp: string | null = null;
+    let message = "";
+    switch (op.kind) {
+      case "provision":
+      case "update":
+      case "undelete":
+        await tx.instance.update({
+          where: { id: op.instanceId },
+          data: {
+            status: "running",
+            statusReason: null,
+            url: o?.url ?? instance.url,
+            version: o?.version ?? instance.version,
+            outputs: o ? ({ ...o } as Prisma.InputJsonValue) : undefined,
+            deletedAt: null,
+            retentionUntil: null,
+          },
+        });
+        message = { provision: "is running", update: "was updated", undelete: "was restored" }[op.kind] ?? "";
+        break;
+      case "deprovision": {
+        const retentionUntil = new Date(Date.now() + retentionMs);
+        await tx.instance.update({
+          where: { id: op.instanceId },
+          data: {
+            status: "deleted",
+            statusReason: `Stopped; data kept until ${retentionUntil.toISOString()}, then removed.`,
+            deletedAt: new Date(),
+            retentionUntil,
+          },
+        });
+        const destroy = await createOperationTx(tx, {
+          instanceId: op.instanceId,
+          kind: "destroy",
+          notBefore: retentionUntil,
+          params: { scheduledBy: op.id },
+        });
+        followUp = destroy.id;
+        message = "was deprovisioned";
+        break;
+      }
+      case "destroy":
+        await tx.instance.update({
+          where: { id: op.instanceId },
+          data: { status: "deleted", statusReason: "All resources removed.", destroyedAt: new Date(), url: null },
+        });
+        message = "was removed for good";
+        break;
+    }
+    if (op.requestedById) {
+      await queueConsoleNotification(tx, {
+        userId: op.requestedById,
+        orgId: instance.orgId,
+        subject: `${instance.name} ${message}`,
+        text: `The ${op.kind} operation on ${instance.name} succeeded.`,
+      });
+    }
+    return { followUp, retentionMs };
+  });
+  if (next?.followUp) await wakeOperation(next.followUp, 0, next.retentionMs);
+  await wakeNextQueued(op.instanceId);
+}
+
+async function finishFailed(
+  op: ClaimedOperation,
+  workerId: string,
+  err: unknown,
+  ctx: { cancelled: boolean; steps: Step[] },
+) {
+  const engineErr = err instanceof EngineError ? err : null;
+  const message = describe(err);
+  const retry = !ctx.cancelled && engineErr?.retryable === true && op.attempts < op.maxAttempts;
+  const backoffMs = Math.min(2_000 * 2 ** (op.attempts - 1), 60_000);
+  await db().$transaction(async (tx) => {
+    const base = { leaseOwner: null, leaseExpiresAt: null, error: message, steps: ctx.steps as unknown as Prisma.InputJsonValue };
+    const updated = retry
+      ? await tx.operation.updateMany({
+          where: { id: op.id, leaseOwner: workerId, status: "running" },
+          data: { ...base, status: "queued", notBefore: new Date(Date.now() + backoffMs) },
+        })
+      : await tx.operation.updateMany({
+          where: { id: op.id, leaseOwner: workerId, status: "running" },
+          data: { ...base, status: ctx.cancelled ? "cancelled" : "failed", finishedAt: new Date() },
+        });
+    if (updated.count === 0 || retry) return;
+    await settleInstanceAfterFailure(tx, op, message, ctx.cancelled);
+  });
+  if (retry) await wakeOperation(op.id, op.attempts, backoffMs);
+  else await wakeNextQueued(op.instanceId);
+}
+
+/** The instance's state after an operation ended without success: true to what is there, with a next step. */
+export async function settleInstanceAfterFailure(tx: Prisma.TransactionClient, op: { instanceId: string; kind: string; requestedById: string | null }, message: string, cancelled: boolean) {
+  const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+  const what = cancelled ? "was cancelled" : "failed";
+  const data: Prisma.InstanceUpdateInput = (() => {
+    switch (op.kind) {
+      case "provision":
+      case "undelete":
+        return { status: "failed", statusReason: `Provisioning ${what}: ${message} Retry to continue, or deprovision to remove what was created.` };
+      case "update":
+      case "upgrade":
+        return { status: instance.url ? "running" : "failed", statusReason: `The last ${op.kind} ${what}: ${message}` };
+      case "deprovision":
+        return { status: instance.url ? "running" : "failed", statusReason: `Deprovisioning ${what}: ${message}` };
+      case "destroy":
+        return { status: "deleted", statusReason: `Removing resources ${what}: ${message} Staff will retry.` };
+      default:
+        return { statusReason: `${op.kind} ${what}: ${message}` };
+    }
+  })();
+  await tx.instance.update({ where: { id: op.instanceId }, data });
+  if (op.requestedById) {
+    await queueConsoleNotification(tx, {
+      userId: op.requestedById,
+      orgId: instance.orgId,
+      subject: `${instance.name}: ${op.kind} ${what}`,
+      text: message,
+    });
+  }
+}
+
+async function wakeNextQueued(instanceId: string) {
+  const next = await db().operation.findFirst({
+    where: { instanceId, status: "queued" },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    select: { id: true, attempts: true, notBefore: true },
+  });
+  if (next) await wakeOperation(next.id, next.attempts, Math.max(0, next.notBefore.getTime() - Date.now()));
+}
