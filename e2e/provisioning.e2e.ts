@@ -5,7 +5,10 @@ import { localCloudUrl } from "./env";
 // Provisioning on the local cloud is real: a MariaDB database, an s3rver bucket and a tenant process.
 test.setTimeout(180_000);
 
-test("a customer orders a local-cloud instance, watches it come up, updates it and deprovisions it", async ({ page, request }) => {
+test("a customer orders a local-cloud instance, watches it come up, updates it and deprovisions it", async ({
+  page,
+  request,
+}) => {
   const acme = await orgId("acme");
   const sub = `acme-ml-${Date.now().toString(36)}`;
   await signInWithPassword(page, "admin@acme.example");
@@ -29,7 +32,9 @@ test("a customer orders a local-cloud instance, watches it come up, updates it a
   await expect(page.getByRole("list", { name: "Fix these to continue" })).toContainText("subdomain:");
   await page.getByLabel("Subdomain").fill(sub);
   await page.getByRole("button", { name: "Next" }).click();
-  await expect(page.getByRole("table", { name: "Shared responsibility: Dedicated" })).toContainText("Database (MySQL)");
+  await expect(page.getByRole("table", { name: "Shared responsibility: Dedicated" })).toContainText(
+    "Database (MySQL)",
+  );
   await page.getByRole("button", { name: "Place order" }).click();
 
   // The instance page: live progress, then running with a URL that answers.
@@ -45,16 +50,23 @@ test("a customer orders a local-cloud instance, watches it come up, updates it a
   const described = (await cloud.json()) as { databaseName: string; bucket: string };
   expect(described.databaseName).toBeTruthy();
   expect(described.bucket).toBeTruthy();
-  await expect(page.getByRole("table", { name: "What the instance is made of" })).toContainText(described.bucket);
+  await expect(page.getByRole("table", { name: "What the instance is made of" })).toContainText(
+    described.bucket,
+  );
 
   // An update changes what the tenant enforces.
   const form = page.getByRole("form", { name: "Update the instance" });
   await form.getByLabel("GraphQL limit (req/s)").fill("300");
   await form.getByRole("button", { name: "Apply changes" }).click();
   await expect
-    .poll(async () => ((await (await request.get(`${instanceUrl}/config`)).json()) as { rateLimits: { graphql: number } }).rateLimits.graphql, {
-      timeout: 60_000,
-    })
+    .poll(
+      async () =>
+        ((await (await request.get(`${instanceUrl}/config`)).json()) as { rateLimits: { graphql: number } })
+          .rateLimits.graphql,
+      {
+        timeout: 60_000,
+      },
+    )
     .toBe(300);
   await expect(page.getByRole("table", { name: /History of operations/ })).toContainText("update");
 
@@ -62,7 +74,13 @@ test("a customer orders a local-cloud instance, watches it come up, updates it a
   const dep = page.getByRole("form", { name: "Deprovision the instance" });
   await dep.getByLabel(/Type Acme ML to confirm/).fill("Acme ML");
   await dep.getByRole("button", { name: "Deprovision" }).click();
-  await expect(page.getByTestId("status-reason")).toContainText(/data kept until|All resources removed/, { timeout: 60_000 });
-  await expect.poll(async () => (await request.get(`${localCloudUrl}/v1/instances/${sub}`)).status(), { timeout: 90_000 }).toBe(404);
+  await expect(page.getByTestId("status-reason")).toContainText(/data kept until|All resources removed/, {
+    timeout: 60_000,
+  });
+  await expect
+    .poll(async () => (await request.get(`${localCloudUrl}/v1/instances/${sub}`)).status(), {
+      timeout: 90_000,
+    })
+    .toBe(404);
   await expect(page.getByTestId("status-reason")).toContainText("All resources removed", { timeout: 30_000 });
 });

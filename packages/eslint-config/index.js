@@ -27,10 +27,38 @@ const forbidden = {
   engine: ["@cp/services", "@cp/api", "@trpc/*"],
   connectors: ["@cp/services", "@cp/api", "@trpc/*"],
   // The Pulumi driver is injected by the worker, so the console never loads cloud SDKs.
-  services: ["@cp/api", "@trpc/*", "next", "next/*", "react", "@cp/engine/pulumi", "@pulumi/*", "@cp/infra-tenant"],
-  api: ["next", "next/*", "react", "@prisma/*", "bullmq", "ioredis", "@cp/engine/pulumi", "@pulumi/*", "@cp/infra-tenant"],
+  services: [
+    "@cp/api",
+    "@trpc/*",
+    "next",
+    "next/*",
+    "react",
+    "@cp/engine/pulumi",
+    "@pulumi/*",
+    "@cp/infra-tenant",
+  ],
+  api: [
+    "next",
+    "next/*",
+    "react",
+    "@prisma/*",
+    "bullmq",
+    "ioredis",
+    "@cp/engine/pulumi",
+    "@pulumi/*",
+    "@cp/infra-tenant",
+  ],
   // Cloud programs: pure Pulumi; nothing of the control plane's runtime.
-  infra: ["@cp/config", "@cp/db", "@cp/jobs", "@cp/services", "@cp/api", "@cp/engine", "@cp/connectors", "@trpc/*"],
+  infra: [
+    "@cp/config",
+    "@cp/db",
+    "@cp/jobs",
+    "@cp/services",
+    "@cp/api",
+    "@cp/engine",
+    "@cp/connectors",
+    "@trpc/*",
+  ],
 };
 
 const appImports = [

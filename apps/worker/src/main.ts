@@ -88,9 +88,15 @@ async function main(): Promise<void> {
   log.info({ queues: workers.workers.map((w) => w.name) }, "workers started");
 
   const schedule = () =>
-    Promise.all([ensureSweepScheduler(cfg.CP_OUTBOX_POLL_MS), ensureReconcileScheduler(cfg.CP_RECONCILE_INTERVAL_MS)]);
+    Promise.all([
+      ensureSweepScheduler(cfg.CP_OUTBOX_POLL_MS),
+      ensureReconcileScheduler(cfg.CP_RECONCILE_INTERVAL_MS),
+    ]);
   await schedule();
-  log.info({ sweepEveryMs: cfg.CP_OUTBOX_POLL_MS, reconcileEveryMs: cfg.CP_RECONCILE_INTERVAL_MS }, "schedules set");
+  log.info(
+    { sweepEveryMs: cfg.CP_OUTBOX_POLL_MS, reconcileEveryMs: cfg.CP_RECONCILE_INTERVAL_MS },
+    "schedules set",
+  );
   const refreshTimer = setInterval(() => {
     schedule().catch((err: unknown) => log.warn({ err }, "could not refresh the schedules"));
   }, SCHEDULE_REFRESH_MS);

@@ -12,7 +12,12 @@ const fakeJob = (name: string, data: unknown, queueName = "outbox") =>
 describe("job registry", () => {
   it("runs workers only for queues that have handlers", () => {
     expect(queuesWithHandlers().sort()).toEqual([QUEUES.operations, QUEUES.outbox, QUEUES.system].sort());
-    expect(Object.keys(registry).sort()).toEqual(["operationReconcile", "operationRun", "outboxDeliver", "outboxSweep"]);
+    expect(Object.keys(registry).sort()).toEqual([
+      "operationReconcile",
+      "operationRun",
+      "outboxDeliver",
+      "outboxSweep",
+    ]);
     expect(queuesWithHandlers({ outboxDeliver: registry.outboxDeliver })).toEqual([QUEUES.outbox]);
   });
 

@@ -44,7 +44,9 @@ async function waitForJob(queue: QueueName, id: string, states: string[], timeou
 
 describe("worker (in-process)", () => {
   it("runs a worker for each queue with handlers: operations, outbox and system", () => {
-    expect(running.workers.map((w) => w.name).sort()).toEqual([QUEUES.operations, QUEUES.outbox, QUEUES.system].sort());
+    expect(running.workers.map((w) => w.name).sort()).toEqual(
+      [QUEUES.operations, QUEUES.outbox, QUEUES.system].sort(),
+    );
   });
 
   it("delivers an invitation e-mail from the job inviteMember enqueues", async () => {

@@ -82,7 +82,9 @@ export async function ensureSweepScheduler(everyMs: number = env().CP_OUTBOX_POL
 }
 
 /** The operations reconciler's schedule; idempotent like the sweep's. */
-export async function ensureReconcileScheduler(everyMs: number = env().CP_RECONCILE_INTERVAL_MS): Promise<void> {
+export async function ensureReconcileScheduler(
+  everyMs: number = env().CP_RECONCILE_INTERVAL_MS,
+): Promise<void> {
   await getQueue(QUEUES.system).upsertJobScheduler(
     RECONCILE_SCHEDULER_ID,
     { every: everyMs },

@@ -147,24 +147,34 @@ const TABLE: Record<string, Row> = {
   "instances.list": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
   "instances.get": {
     expect: [U, ok, ok, NF, ok, ok, ok],
-    input: async ({ world }) => ({ orgId: world.orgA.id, instanceId: (await createInstance({ orgId: world.orgA.id })).id }),
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+    }),
   },
   "instances.operations": {
     expect: [U, ok, ok, NF, ok, ok, ok],
-    input: async ({ world }) => ({ orgId: world.orgA.id, instanceId: (await createInstance({ orgId: world.orgA.id })).id }),
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+    }),
   },
   "instances.operationLog": {
     expect: [U, ok, ok, NF, ok, ok, ok],
     input: async ({ world }) => {
       const i = await createInstance({ orgId: world.orgA.id });
-      const op = await db().operation.create({ data: { instanceId: i.id, kind: "provision", status: "succeeded" } });
+      const op = await db().operation.create({
+        data: { instanceId: i.id, kind: "provision", status: "succeeded" },
+      });
       return { orgId: world.orgA.id, instanceId: i.id, operationId: op.id };
     },
   },
   "instances.clouds": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => undefined },
   "instances.order": {
     expect: [U, F, ok, NF, F, ok, ok],
-    input: ({ world }) => {
+    input: async ({ world }) => {
+      // Other rows add instances to org A: keep the quota out of this row's way.
+      await db().organization.update({ where: { id: world.orgA.id }, data: { instanceQuota: 10_000 } });
       const sub = unique("ord").slice(0, 30).replace(/-+$/, "");
       return {
         orgId: world.orgA.id,
@@ -215,7 +225,9 @@ const TABLE: Record<string, Row> = {
     expect: [U, F, ok, NF, F, ok, ok],
     input: async ({ world }) => {
       const i = await createInstance({ orgId: world.orgA.id });
-      const op = await db().operation.create({ data: { instanceId: i.id, kind: "update", params: { size: "large" } } });
+      const op = await db().operation.create({
+        data: { instanceId: i.id, kind: "update", params: { size: "large" } },
+      });
       return { orgId: world.orgA.id, instanceId: i.id, operationId: op.id };
     },
     audit: { action: "operation.cancel", viaStaff: "staff" },
@@ -232,7 +244,10 @@ const TABLE: Record<string, Row> = {
     expect: [U, F, F, NF, F, ok, ok],
     input: async ({ world }) => {
       const i = await createInstance({ orgId: world.orgA.id, status: "deleted" });
-      await db().instance.update({ where: { id: i.id }, data: { retentionUntil: new Date(Date.now() + 3600_000), deletedAt: new Date() } });
+      await db().instance.update({
+        where: { id: i.id },
+        data: { retentionUntil: new Date(Date.now() + 3600_000), deletedAt: new Date() },
+      });
       return { orgId: world.orgA.id, instanceId: i.id };
     },
     audit: { action: "instance.undelete", viaStaff: true },

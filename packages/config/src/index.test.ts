@@ -57,7 +57,9 @@ describe("loadConfig in production", () => {
       "NEXTAUTH_SECRET: must be at least 32 characters",
     );
     expect(configError({ ...PROD, DATABASE_URL: "not a url" }).message).toContain("DATABASE_URL:");
-    expect(configError({ ...PROD, CP_ENCRYPTION_KEYS: "k1:c2hvcnQ=" }).message).toContain("CP_ENCRYPTION_KEYS:");
+    expect(configError({ ...PROD, CP_ENCRYPTION_KEYS: "k1:c2hvcnQ=" }).message).toContain(
+      "CP_ENCRYPTION_KEYS:",
+    );
     expect(configError({ ...PROD, CP_SIGNIN_MAX_PER_ACCOUNT: "0" }).message).toContain(
       "CP_SIGNIN_MAX_PER_ACCOUNT:",
     );

@@ -50,11 +50,19 @@ const schema = z.object({
   CP_ENCRYPTION_KEYS: z
     .string()
     .min(1)
-    .refine((v) => parseKeyRing(v) !== null, 'must be "id:base64key" pairs separated by commas, each key 32 bytes'),
+    .refine(
+      (v) => parseKeyRing(v) !== null,
+      'must be "id:base64key" pairs separated by commas, each key 32 bytes',
+    ),
   /** Pulumi: the CLI to run, the state backend and the secrets provider for tenant stacks. */
   CP_PULUMI_COMMAND: z.string().min(1).default("pulumi"),
   PULUMI_BACKEND_URL: z.string().min(1).optional(),
   CP_PULUMI_SECRETS_PROVIDER: z.string().min(1).optional(),
+  /** Instances are reached at <subdomain>.<CP_TENANT_BASE_DOMAIN>; DNS zones that hold those records per cloud. */
+  CP_TENANT_BASE_DOMAIN: z.string().min(3).optional(),
+  CP_AWS_HOSTED_ZONE_ID: z.string().min(1).optional(),
+  CP_GCP_DNS_ZONE: z.string().min(1).optional(),
+  CP_GCP_PROJECT: z.string().min(1).optional(),
   /** Hosts (or CIDRs) on private/loopback ranges that users may still point us at (OIDC issuers, bucket endpoints). */
   CP_ALLOWED_PRIVATE_HOSTS: z.string().default(""),
   CP_DELETE_RETENTION_HOURS: z.coerce.number().min(0).default(168),
@@ -68,7 +76,10 @@ const schema = z.object({
 /** Parses CP_ENCRYPTION_KEYS; null when malformed. The first key encrypts; all of them decrypt. */
 export function parseKeyRing(value: string): { id: string; key: Buffer }[] | null {
   const ring: { id: string; key: Buffer }[] = [];
-  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const sep = part.indexOf(":");
     if (sep <= 0) return null;
     const id = part.slice(0, sep);
@@ -84,7 +95,7 @@ export type Env = z.infer<typeof schema> & {
   oidcConfigured: boolean;
   /** The directories of PATH, for finding executables such as the Pulumi CLI. */
   PATH_DIRS: string[];
-}
+};
 
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -30,7 +30,10 @@ const ZPortRange = z
     const [first, last] = v.split("-").map(Number) as [number, number];
     return { first, last };
   })
-  .refine((r) => r.first >= 1 && r.last <= 65535 && r.first <= r.last, "must be an ascending range within 1-65535");
+  .refine(
+    (r) => r.first >= 1 && r.last <= 65535 && r.first <= r.last,
+    "must be an ascending range within 1-65535",
+  );
 
 const schema = z.object({
   CP_MODE: z.enum(MODES).default("development"),
@@ -101,7 +104,9 @@ export function loadLocalCloudConfig(source: Record<string, string | undefined>)
     );
   }
   if (e.CP_LOCAL_CLOUD_BACKOFF_MAX_MS < e.CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS) {
-    throw new ConfigError("CP_LOCAL_CLOUD_BACKOFF_MAX_MS: must be at least CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS.");
+    throw new ConfigError(
+      "CP_LOCAL_CLOUD_BACKOFF_MAX_MS: must be at least CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS.",
+    );
   }
   return {
     mode: e.CP_MODE,

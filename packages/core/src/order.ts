@@ -16,11 +16,22 @@ export const ZSubdomain = z
   .min(3, "must be at least 3 characters")
   .max(40, "must be at most 40 characters")
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "may contain only lower-case letters, digits and inner hyphens")
-  .refine((s) => !["www", "api", "admin", "console", "mail", "status"].includes(s), "is reserved; choose another");
+  .refine(
+    (s) => !["www", "api", "admin", "console", "mail", "status"].includes(s),
+    "is reserved; choose another",
+  );
 
 export const ZRateLimits = z.object({
-  filestream: z.number().int().min(1, "must be at least 1 request per second").max(10_000, "must be at most 10000"),
-  graphql: z.number().int().min(1, "must be at least 1 request per second").max(10_000, "must be at most 10000"),
+  filestream: z
+    .number()
+    .int()
+    .min(1, "must be at least 1 request per second")
+    .max(10_000, "must be at most 10000"),
+  graphql: z
+    .number()
+    .int()
+    .min(1, "must be at least 1 request per second")
+    .max(10_000, "must be at most 10000"),
 });
 
 export const ZReliability = z.object({
@@ -33,16 +44,31 @@ const ZBucketName = z
   .trim()
   .min(3, "must be at least 3 characters")
   .max(63, "must be at most 63 characters")
-  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, "must be a valid bucket name (lower-case letters, digits, dots, hyphens)");
+  .regex(
+    /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/,
+    "must be a valid bucket name (lower-case letters, digits, dots, hyphens)",
+  );
 
 export const ZByobAccess = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("role"), roleArn: z.string().trim().regex(/^arn:aws:iam::\d{12}:role\/.+$/, "must be an IAM role ARN like arn:aws:iam::123456789012:role/name") }),
+  z.object({
+    kind: z.literal("role"),
+    roleArn: z
+      .string()
+      .trim()
+      .regex(
+        /^arn:aws:iam::\d{12}:role\/.+$/,
+        "must be an IAM role ARN like arn:aws:iam::123456789012:role/name",
+      ),
+  }),
   z.object({
     kind: z.literal("keys"),
     accessKeyId: z.string().trim().min(1, "is required"),
     secretAccessKey: z.string().min(1, "is required"),
   }),
-  z.object({ kind: z.literal("serviceAccount"), email: z.string().trim().email("must be a service account e-mail") }),
+  z.object({
+    kind: z.literal("serviceAccount"),
+    email: z.string().trim().email("must be a service account e-mail"),
+  }),
 ]);
 
 export const ZStorage = z.discriminatedUnion("mode", [
@@ -71,7 +97,9 @@ export const ZSso = z.discriminatedUnion("mode", [
 
 export const ZOrderInput = z
   .object({
-    cloud: z.enum(ORDERABLE_CLOUDS, { message: "must be AWS, Google Cloud or the local cloud (Azure is coming soon)" }),
+    cloud: z.enum(ORDERABLE_CLOUDS, {
+      message: "must be AWS, Google Cloud or the local cloud (Azure is coming soon)",
+    }),
     region: z.string().trim().min(1, "is required"),
     size: z.enum(SIZE_IDS),
     mysqlVersion: z.enum(MYSQL_VERSIONS),
@@ -81,16 +109,29 @@ export const ZOrderInput = z
     name: z.string().trim().min(3, "must be at least 3 characters").max(60, "must be at most 60 characters"),
     subdomain: ZSubdomain,
     ipAllowlist: z
-      .array(z.string().trim().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be CIDR blocks like 203.0.113.0/24"))
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be CIDR blocks like 203.0.113.0/24"),
+      )
       .max(50)
       .default([]),
   })
   .superRefine((o, ctx) => {
     if (!REGIONS[o.cloud].some((r) => r.code === o.region)) {
-      ctx.addIssue({ code: "custom", path: ["region"], message: `is not a region of ${o.cloud}; pick one from the list` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["region"],
+        message: `is not a region of ${o.cloud}; pick one from the list`,
+      });
     }
     if (o.storage.mode === "byob" && o.cloud === "gcp" && o.storage.access.kind === "role") {
-      ctx.addIssue({ code: "custom", path: ["storage", "access"], message: "GCS buckets are reached with a service account or keys, not an IAM role" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["storage", "access"],
+        message: "GCS buckets are reached with a service account or keys, not an IAM role",
+      });
     }
   });
 
@@ -101,7 +142,10 @@ export type InstanceConfig = Omit<OrderInput, "storage" | "sso" | "name" | "subd
   storage:
     | { mode: "provider" }
     | ({ mode: "byob" } & Omit<Extract<OrderInput["storage"], { mode: "byob" }>, "access" | "mode"> & {
-          access: { kind: "role"; roleArn: string } | { kind: "keys"; accessKeyId: string } | { kind: "serviceAccount"; email: string };
+          access:
+            | { kind: "role"; roleArn: string }
+            | { kind: "keys"; accessKeyId: string }
+            | { kind: "serviceAccount"; email: string };
         });
   sso: { mode: "provider" } | { mode: "oidc"; issuer: string; clientId: string; flow: "pkce" | "implicit" };
 };
@@ -138,7 +182,10 @@ export const ZUpdateInput = z.object({
 export type InstanceAction = "cancel" | "retry" | "update" | "deprovision" | "undelete";
 
 /** Actions the console offers in each lifecycle state (the server checks the same table). */
-export function allowedActions(status: InstanceStatus, opts: { hasActiveOperation: boolean; isStaff: boolean }): InstanceAction[] {
+export function allowedActions(
+  status: InstanceStatus,
+  opts: { hasActiveOperation: boolean; isStaff: boolean },
+): InstanceAction[] {
   const actions: InstanceAction[] = [];
   if (opts.hasActiveOperation) actions.push("cancel");
   switch (status) {

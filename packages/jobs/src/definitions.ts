@@ -24,6 +24,8 @@ export const JOBS = {
     name: "operation.run",
     schema: z.object({ operationId: z.string().min(1) }),
   },
+  /** Resume operations whose worker died, force stuck cancels, wake due operations (DESIGN.md, Operations). */
+  operationReconcile: { queue: QUEUES.system, name: "operation.reconcile", schema: z.object({}) },
 } as const;
 
 export type JobKey = keyof typeof JOBS;

@@ -1,4 +1,13 @@
-import { AppError, allowedActions, badRequest, isStaff, notFound, ZUpdateInput, type Actor, type InstanceConfig } from "@cp/core";
+import {
+  AppError,
+  allowedActions,
+  badRequest,
+  isStaff,
+  notFound,
+  ZUpdateInput,
+  type Actor,
+  type InstanceConfig,
+} from "@cp/core";
 import { db, type Prisma } from "@cp/db";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
@@ -44,16 +53,25 @@ export async function getInstance(actor: Actor, orgId: string, instanceId: strin
     destroyedAt: i.destroyedAt,
     config: {
       reliability: config.reliability ?? null,
-      sso: config.sso ? { mode: config.sso.mode, issuer: config.sso.mode === "oidc" ? config.sso.issuer : null } : null,
+      sso: config.sso
+        ? { mode: config.sso.mode, issuer: config.sso.mode === "oidc" ? config.sso.issuer : null }
+        : null,
       storage: config.storage
         ? { mode: config.storage.mode, bucket: config.storage.mode === "byob" ? config.storage.bucket : null }
         : null,
       ipAllowlist: config.ipAllowlist ?? [],
     },
-    outputs: (i.outputs ?? null) as { url: string; databaseEndpoint: string; databaseName: string; bucket: string; version: string } | null,
-    actions: allowedActions(i.status, { hasActiveOperation: Boolean(active), isStaff: isStaff(actor) }).filter(
-      (a) => !(a === "undelete" && i.destroyedAt),
-    ),
+    outputs: (i.outputs ?? null) as {
+      url: string;
+      databaseEndpoint: string;
+      databaseName: string;
+      bucket: string;
+      version: string;
+    } | null,
+    actions: allowedActions(i.status, {
+      hasActiveOperation: Boolean(active),
+      isStaff: isStaff(actor),
+    }).filter((a) => !(a === "undelete" && i.destroyedAt)),
   };
 }
 
@@ -80,35 +98,60 @@ export async function listOperations(orgId: string, instanceId: string) {
       cancelRequestedAt: true,
     },
   });
-  return ops.map((o) => ({ ...o, steps: (o.steps ?? []) as { name: string; status: string; startedAt: string; finishedAt?: string }[] }));
+  return ops.map((o) => ({
+    ...o,
+    steps: (o.steps ?? []) as { name: string; status: string; startedAt: string; finishedAt?: string }[],
+  }));
 }
 
 /** Log lines after `afterId` (the live log polls with the last id it has). */
-export async function getOperationLog(orgId: string, instanceId: string, operationId: string, afterId?: string | null) {
-  const op = await db().operation.findFirst({ where: { id: operationId, instanceId, instance: { orgId } }, select: { id: true } });
+export async function getOperationLog(
+  orgId: string,
+  instanceId: string,
+  operationId: string,
+  afterId?: string | null,
+) {
+  const op = await db().operation.findFirst({
+    where: { id: operationId, instanceId, instance: { orgId } },
+    select: { id: true },
+  });
   if (!op) throw notFound("Operation");
   const lines = await db().operationLog.findMany({
     where: { operationId, ...(afterId ? { id: { gt: BigInt(afterId) } } : {}) },
     orderBy: { id: "asc" },
     take: 500,
   });
-  return lines.map((l) => ({ id: l.id.toString(), at: l.at, level: l.level, step: l.step, message: l.message }));
+  return lines.map((l) => ({
+    id: l.id.toString(),
+    at: l.at,
+    level: l.level,
+    step: l.step,
+    message: l.message,
+  }));
 }
 
 export type UpdatePatch = z.infer<typeof ZUpdateInput>;
 
 function assertAcceptsWork(i: { status: string; name: string }, what: string) {
   if (i.status === "deleted" || i.status === "deleting") {
-    throw new AppError("PRECONDITION_FAILED", `${i.name} is ${i.status === "deleted" ? "deleted" : "being deleted"}; it cannot be ${what}.`);
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${i.name} is ${i.status === "deleted" ? "deleted" : "being deleted"}; it cannot be ${what}.`,
+    );
   }
 }
 
 /** Queues an update; it runs after whatever is already queued for the instance. */
-export async function updateInstance(ctx: ServiceContext, input: { orgId: string; instanceId: string; patch: UpdatePatch }) {
+export async function updateInstance(
+  ctx: ServiceContext,
+  input: { orgId: string; instanceId: string; patch: UpdatePatch },
+) {
   const i = await findInstance(input.orgId, input.instanceId);
   assertAcceptsWork(i, "updated");
-  if (i.status === "failed") throw new AppError("PRECONDITION_FAILED", `${i.name} failed; retry provisioning before changing it.`);
-  if (!input.patch.size && !input.patch.reliability) throw badRequest("patch: change at least one setting.", "patch");
+  if (i.status === "failed")
+    throw new AppError("PRECONDITION_FAILED", `${i.name} failed; retry provisioning before changing it.`);
+  if (!input.patch.size && !input.patch.reliability)
+    throw badRequest("patch: change at least one setting.", "patch");
   const op = await db().$transaction(async (tx) => {
     const op = await createOperationTx(tx, {
       instanceId: i.id,
@@ -132,17 +175,32 @@ export async function updateInstance(ctx: ServiceContext, input: { orgId: string
 }
 
 /** Stops the instance (typed-name confirmation); its data is kept for the retention period, then destroyed. */
-export async function deprovisionInstance(ctx: ServiceContext, input: { orgId: string; instanceId: string; confirmName: string }) {
+export async function deprovisionInstance(
+  ctx: ServiceContext,
+  input: { orgId: string; instanceId: string; confirmName: string },
+) {
   const i = await findInstance(input.orgId, input.instanceId);
   if (input.confirmName.trim() !== i.name) {
     throw badRequest(`confirmName: type the instance name "${i.name}" exactly to confirm.`, "confirmName");
   }
   assertAcceptsWork(i, "deprovisioned again");
-  const queued = await db().operation.count({ where: { instanceId: i.id, kind: "deprovision", status: { in: [...ACTIVE] } } });
+  const queued = await db().operation.count({
+    where: { instanceId: i.id, kind: "deprovision", status: { in: [...ACTIVE] } },
+  });
   if (queued) throw new AppError("CONFLICT", `${i.name} is already being deprovisioned.`);
   const op = await db().$transaction(async (tx) => {
-    const op = await createOperationTx(tx, { instanceId: i.id, kind: "deprovision", requestedById: ctx.actor.userId });
-    await recordAudit(tx, ctx, { action: "instance.deprovision", targetType: "instance", targetId: i.id, orgId: i.orgId, before: { status: i.status } });
+    const op = await createOperationTx(tx, {
+      instanceId: i.id,
+      kind: "deprovision",
+      requestedById: ctx.actor.userId,
+    });
+    await recordAudit(tx, ctx, {
+      action: "instance.deprovision",
+      targetType: "instance",
+      targetId: i.id,
+      orgId: i.orgId,
+      before: { status: i.status },
+    });
     return op;
   });
   await wakeOperation(op.id);
@@ -150,18 +208,33 @@ export async function deprovisionInstance(ctx: ServiceContext, input: { orgId: s
 }
 
 /** Cancels a queued operation at once, or asks the worker to stop a running one (forced after a grace period). */
-export async function cancelOperation(ctx: ServiceContext, input: { orgId: string; instanceId: string; operationId: string }) {
+export async function cancelOperation(
+  ctx: ServiceContext,
+  input: { orgId: string; instanceId: string; operationId: string },
+) {
   const i = await findInstance(input.orgId, input.instanceId);
   return db().$transaction(async (tx) => {
     const op = await tx.operation.findFirst({ where: { id: input.operationId, instanceId: i.id } });
     if (!op) throw notFound("Operation");
     if (op.status === "queued") {
-      await tx.operation.update({ where: { id: op.id }, data: { status: "cancelled", finishedAt: new Date(), error: `Cancelled by ${ctx.actor.email} before it started.` } });
-      if (op.kind === "provision") await settleInstanceAfterFailure(tx, op, "Cancelled before it started.", true);
+      await tx.operation.update({
+        where: { id: op.id },
+        data: {
+          status: "cancelled",
+          finishedAt: new Date(),
+          error: `Cancelled by ${ctx.actor.email} before it started.`,
+        },
+      });
+      if (op.kind === "provision")
+        await settleInstanceAfterFailure(tx, op, "Cancelled before it started.", true);
     } else if (op.status === "running") {
       await tx.operation.update({ where: { id: op.id }, data: { cancelRequestedAt: new Date() } });
     } else {
-      throw new AppError("PRECONDITION_FAILED", `operationId: this operation already ${op.status}; nothing to cancel.`, "operationId");
+      throw new AppError(
+        "PRECONDITION_FAILED",
+        `operationId: this operation already ${op.status}; nothing to cancel.`,
+        "operationId",
+      );
     }
     await recordAudit(tx, ctx, {
       action: "operation.cancel",
@@ -177,7 +250,11 @@ export async function cancelOperation(ctx: ServiceContext, input: { orgId: strin
 /** After a failure: runs the failed kind of work again (steps are idempotent, so nothing is created twice). */
 export async function retryInstance(ctx: ServiceContext, input: { orgId: string; instanceId: string }) {
   const i = await findInstance(input.orgId, input.instanceId);
-  if (i.status !== "failed") throw new AppError("PRECONDITION_FAILED", `${i.name} is ${i.status}; only a failed instance can be retried.`);
+  if (i.status !== "failed")
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${i.name} is ${i.status}; only a failed instance can be retried.`,
+    );
   const active = await db().operation.count({ where: { instanceId: i.id, status: { in: [...ACTIVE] } } });
   if (active) throw new AppError("CONFLICT", `${i.name} already has work queued.`);
   const last = await db().operation.findFirst({
@@ -187,9 +264,23 @@ export async function retryInstance(ctx: ServiceContext, input: { orgId: string;
   });
   const kind = last?.kind === "undelete" ? "undelete" : "provision";
   const op = await db().$transaction(async (tx) => {
-    await tx.instance.update({ where: { id: i.id }, data: { status: "provisioning", statusReason: "Retry queued." } });
-    const op = await createOperationTx(tx, { instanceId: i.id, kind, requestedById: ctx.actor.userId, params: (last?.params ?? {}) as Prisma.JsonObject });
-    await recordAudit(tx, ctx, { action: "instance.retry", targetType: "instance", targetId: i.id, orgId: i.orgId, before: { status: i.status, reason: i.statusReason } });
+    await tx.instance.update({
+      where: { id: i.id },
+      data: { status: "provisioning", statusReason: "Retry queued." },
+    });
+    const op = await createOperationTx(tx, {
+      instanceId: i.id,
+      kind,
+      requestedById: ctx.actor.userId,
+      params: (last?.params ?? {}) as Prisma.JsonObject,
+    });
+    await recordAudit(tx, ctx, {
+      action: "instance.retry",
+      targetType: "instance",
+      targetId: i.id,
+      orgId: i.orgId,
+      before: { status: i.status, reason: i.statusReason },
+    });
     return op;
   });
   await wakeOperation(op.id);
@@ -200,15 +291,32 @@ export async function retryInstance(ctx: ServiceContext, input: { orgId: string;
 export async function undeleteInstance(ctx: ServiceContext, input: { orgId: string; instanceId: string }) {
   const i = await findInstance(input.orgId, input.instanceId);
   if (i.status !== "deleted" || i.destroyedAt || !i.retentionUntil || i.retentionUntil <= new Date()) {
-    throw new AppError("PRECONDITION_FAILED", `${i.name} is not within its retention period; it cannot be undeleted.`);
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${i.name} is not within its retention period; it cannot be undeleted.`,
+    );
   }
   const op = await db().$transaction(async (tx) => {
     await tx.operation.updateMany({
       where: { instanceId: i.id, kind: "destroy", status: "queued" },
-      data: { status: "cancelled", finishedAt: new Date(), error: `Cancelled: ${ctx.actor.email} undeleted the instance.` },
+      data: {
+        status: "cancelled",
+        finishedAt: new Date(),
+        error: `Cancelled: ${ctx.actor.email} undeleted the instance.`,
+      },
     });
-    const op = await createOperationTx(tx, { instanceId: i.id, kind: "undelete", requestedById: ctx.actor.userId });
-    await recordAudit(tx, ctx, { action: "instance.undelete", targetType: "instance", targetId: i.id, orgId: i.orgId, before: { status: i.status, retentionUntil: i.retentionUntil } });
+    const op = await createOperationTx(tx, {
+      instanceId: i.id,
+      kind: "undelete",
+      requestedById: ctx.actor.userId,
+    });
+    await recordAudit(tx, ctx, {
+      action: "instance.undelete",
+      targetType: "instance",
+      targetId: i.id,
+      orgId: i.orgId,
+      before: { status: i.status, retentionUntil: i.retentionUntil },
+    });
     return op;
   });
   await wakeOperation(op.id);

@@ -32,9 +32,19 @@ function allowPrivate(): string[] {
 }
 
 const asItems = (checks: BucketCheckResult[], field: string): OrderCheckItem[] =>
-  checks.map((c) => ({ id: c.id, label: c.label, status: c.status, message: c.message, fixHint: c.fixHint ?? null, field }));
+  checks.map((c) => ({
+    id: c.id,
+    label: c.label,
+    status: c.status,
+    message: c.message,
+    fixHint: c.fixHint ?? null,
+    field,
+  }));
 
-export async function checkBucket(cloud: OrderInput["cloud"], storage: OrderInput["storage"]): Promise<OrderCheckItem[]> {
+export async function checkBucket(
+  cloud: OrderInput["cloud"],
+  storage: OrderInput["storage"],
+): Promise<OrderCheckItem[]> {
   if (storage.mode !== "byob") return [];
   if (cloud === "gcp") {
     if (storage.access.kind !== "keys") {
@@ -50,14 +60,20 @@ export async function checkBucket(cloud: OrderInput["cloud"], storage: OrderInpu
         },
       ];
     }
-    const credentials = { clientEmail: storage.access.accessKeyId, privateKey: storage.access.secretAccessKey };
-    const results = await checkGcsBucket({
-      bucket: storage.bucket,
-      location: storage.region,
-      credentials,
-      apiEndpoint: storage.endpoint,
-      kmsKeyName: storage.kmsKeyId,
-    }, { allow: allowPrivate() });
+    const credentials = {
+      clientEmail: storage.access.accessKeyId,
+      privateKey: storage.access.secretAccessKey,
+    };
+    const results = await checkGcsBucket(
+      {
+        bucket: storage.bucket,
+        location: storage.region,
+        credentials,
+        apiEndpoint: storage.endpoint,
+        kmsKeyName: storage.kmsKeyId,
+      },
+      { allow: allowPrivate() },
+    );
     return asItems(results, "storage");
   }
   const credentials =
@@ -92,7 +108,9 @@ export async function checkBucket(cloud: OrderInput["cloud"], storage: OrderInpu
   return asItems(results, "storage");
 }
 
-export async function checkIssuer(sso: OrderInput["sso"]): Promise<{ items: OrderCheckItem[]; discovery: unknown }> {
+export async function checkIssuer(
+  sso: OrderInput["sso"],
+): Promise<{ items: OrderCheckItem[]; discovery: unknown }> {
   if (sso.mode !== "oidc") return { items: [], discovery: null };
   const r = await checkOidcIssuer(sso.issuer, {
     requirePkce: sso.flow === "pkce",
@@ -100,7 +118,16 @@ export async function checkIssuer(sso: OrderInput["sso"]): Promise<{ items: Orde
     allow: allowPrivate(),
   });
   const items: OrderCheckItem[] = r.ok
-    ? [{ id: "oidc", label: "OIDC issuer", status: "passed", message: `Found ${r.issuer}.`, fixHint: null, field: "sso.issuer" }]
+    ? [
+        {
+          id: "oidc",
+          label: "OIDC issuer",
+          status: "passed",
+          message: `Found ${r.issuer}.`,
+          fixHint: null,
+          field: "sso.issuer",
+        },
+      ]
     : [
         {
           id: "oidc",
@@ -115,7 +142,10 @@ export async function checkIssuer(sso: OrderInput["sso"]): Promise<{ items: Orde
 }
 
 export async function runOrderChecks(order: OrderInput): Promise<OrderChecks> {
-  const [bucket, issuer] = await Promise.all([checkBucket(order.cloud, order.storage), checkIssuer(order.sso)]);
+  const [bucket, issuer] = await Promise.all([
+    checkBucket(order.cloud, order.storage),
+    checkIssuer(order.sso),
+  ]);
   const items = [...bucket, ...issuer.items];
   return {
     items,

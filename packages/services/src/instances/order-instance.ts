@@ -1,11 +1,4 @@
-import {
-  AppError,
-  conflict,
-  DEFAULT_APP_VERSION,
-  notFound,
-  splitSecrets,
-  type OrderInput,
-} from "@cp/core";
+import { AppError, conflict, DEFAULT_APP_VERSION, notFound, splitSecrets, type OrderInput } from "@cp/core";
 import { encryptSecret } from "@cp/connectors";
 import { db, isUniqueViolation, type Prisma } from "@cp/db";
 import { recordAudit } from "../audit/record-audit";
@@ -35,10 +28,16 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
   });
   if (existing) return { instanceId: existing.id, slug: existing.slug, duplicate: true };
 
-  const org = await db().organization.findUnique({ where: { id: orgId }, select: { id: true, plan: true, instanceQuota: true, name: true } });
+  const org = await db().organization.findUnique({
+    where: { id: orgId },
+    select: { id: true, plan: true, instanceQuota: true, name: true },
+  });
   if (!org) throw notFound("Organization");
   if (org.plan !== "dedicated") {
-    throw new AppError("PRECONDITION_FAILED", `${org.name} is on the ${org.plan === "saas" ? "SaaS" : "customer-managed"} plan; dedicated instances need the Dedicated plan. Contact your account team.`);
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `${org.name} is on the ${org.plan === "saas" ? "SaaS" : "customer-managed"} plan; dedicated instances need the Dedicated plan. Contact your account team.`,
+    );
   }
   const used = await db().instance.count({ where: { orgId, status: { not: "deleted" } } });
   if (used >= org.instanceQuota) {
@@ -49,12 +48,21 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
   }
   const clouds = await cloudAvailability();
   const cloud = clouds.find((c) => c.cloud === order.cloud);
-  if (!cloud?.available) throw new AppError("PRECONDITION_FAILED", `cloud: ${cloud?.reason ?? "this cloud is not configured"}`, "cloud");
+  if (!cloud?.available)
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `cloud: ${cloud?.reason ?? "this cloud is not configured"}`,
+      "cloud",
+    );
 
   const checks = await runOrderChecks(order);
   if (checks.blocking) {
     const first = checks.items.find((c) => c.status === "failed");
-    throw new AppError("BAD_REQUEST", `${first?.field ?? "storage"}: ${first?.message ?? "a check failed"} ${first?.fixHint ?? ""}`.trim(), first?.field);
+    throw new AppError(
+      "BAD_REQUEST",
+      `${first?.field ?? "storage"}: ${first?.message ?? "a check failed"} ${first?.fixHint ?? ""}`.trim(),
+      first?.field,
+    );
   }
   const staff = ctx.actor.staffRole === "sre" || ctx.actor.staffRole === "admin";
   if (checks.warnings > 0 && !(input.acceptWarnings && staff)) {
@@ -82,7 +90,10 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
           statusReason: "Waiting for a worker.",
           version: DEFAULT_APP_VERSION,
           config: config as unknown as Prisma.InputJsonValue,
-          checks: { ...checks, acceptedBy: checks.warnings ? ctx.actor.email : null } as unknown as Prisma.InputJsonValue,
+          checks: {
+            ...checks,
+            acceptedBy: checks.warnings ? ctx.actor.email : null,
+          } as unknown as Prisma.InputJsonValue,
           orderKey: input.idempotencyKey,
           createdById: ctx.actor.userId,
         },
@@ -90,16 +101,30 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
       });
       for (const [name, value] of Object.entries(secrets)) {
         await tx.instanceSecret.create({
-          data: { instanceId: instance.id, name, ciphertext: encryptSecret(value, { associatedData: `${instance.id}:${name}` }) },
+          data: {
+            instanceId: instance.id,
+            name,
+            ciphertext: encryptSecret(value, { associatedData: `${instance.id}:${name}` }),
+          },
         });
       }
-      const op = await createOperationTx(tx, { instanceId: instance.id, kind: "provision", requestedById: ctx.actor.userId });
+      const op = await createOperationTx(tx, {
+        instanceId: instance.id,
+        kind: "provision",
+        requestedById: ctx.actor.userId,
+      });
       await recordAudit(tx, ctx, {
         action: "instance.order",
         targetType: "instance",
         targetId: instance.id,
         orgId,
-        after: { name: order.name, subdomain: order.subdomain, ...config, secrets: Object.keys(secrets), warningsAccepted: checks.warnings > 0 },
+        after: {
+          name: order.name,
+          subdomain: order.subdomain,
+          ...config,
+          secrets: Object.keys(secrets),
+          warningsAccepted: checks.warnings > 0,
+        },
       });
       return { instance, op };
     });
@@ -107,8 +132,10 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
     return { instanceId: created.instance.id, slug: created.instance.slug, duplicate: false };
   } catch (err) {
     if (isUniqueViolation(err, "orderKey")) return orderInstance(ctx, input);
-    if (isUniqueViolation(err, "slug")) throw conflict(`subdomain: "${order.subdomain}" is taken; choose another.`, "subdomain");
-    if (isUniqueViolation(err, "name")) throw conflict(`name: your organization already has an instance named "${order.name}".`, "name");
+    if (isUniqueViolation(err, "slug"))
+      throw conflict(`subdomain: "${order.subdomain}" is taken; choose another.`, "subdomain");
+    if (isUniqueViolation(err, "name"))
+      throw conflict(`name: your organization already has an instance named "${order.name}".`, "name");
     throw err;
   }
 }

@@ -1,4 +1,10 @@
-import { DEFAULT_APP_VERSION, type InstanceConfig, type MysqlVersion, type OrderableCloud, type SizeId } from "@cp/core";
+import {
+  DEFAULT_APP_VERSION,
+  type InstanceConfig,
+  type MysqlVersion,
+  type OrderableCloud,
+  type SizeId,
+} from "@cp/core";
 import { decryptSecret } from "@cp/connectors";
 import { db } from "@cp/db";
 import type { InstanceRef, InstanceSpec } from "@cp/engine";
@@ -19,7 +25,11 @@ export async function loadInstanceSpec(instanceId: string): Promise<InstanceSpec
     const s = config.storage;
     const access: Extract<InstanceSpec["storage"], { mode: "byob" }>["access"] =
       s.access.kind === "keys"
-        ? { kind: "keys", accessKeyId: s.access.accessKeyId, secretAccessKey: secret("storage.secretAccessKey") }
+        ? {
+            kind: "keys",
+            accessKeyId: s.access.accessKeyId,
+            secretAccessKey: secret("storage.secretAccessKey"),
+          }
         : s.access;
     storage = {
       mode: "byob",
@@ -32,7 +42,9 @@ export async function loadInstanceSpec(instanceId: string): Promise<InstanceSpec
     };
   }
   const sso: InstanceSpec["sso"] =
-    config.sso.mode === "oidc" ? { ...config.sso, clientSecret: secret("sso.clientSecret") } : { mode: "provider" };
+    config.sso.mode === "oidc"
+      ? { ...config.sso, clientSecret: secret("sso.clientSecret") }
+      : { mode: "provider" };
   return {
     instanceId: i.id,
     slug: i.slug,

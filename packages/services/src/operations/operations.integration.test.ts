@@ -29,7 +29,9 @@ const deps = (workerId = "w1") => ({ engines: { local: engine }, workerId });
 
 async function newInstance(status: "provisioning" | "running" = "provisioning") {
   const suffix = randomUUID().slice(0, 8);
-  const org = await db().organization.create({ data: { name: `Ops ${suffix}`, slug: `ops-${suffix}`, plan: "dedicated" } });
+  const org = await db().organization.create({
+    data: { name: `Ops ${suffix}`, slug: `ops-${suffix}`, plan: "dedicated" },
+  });
   return db().instance.create({
     data: {
       orgId: org.id,
@@ -65,19 +67,34 @@ describe("operations", () => {
     const b = await queue(i.id, "update", { reliability: { rateLimits: { graphql: 300 } } });
     const c = await queue(i.id, "update", { size: "recommended" });
     // Three workers race for the same instance.
-    await Promise.all([processInstanceQueue(i.id, deps("w1")), processInstanceQueue(i.id, deps("w2")), processInstanceQueue(i.id, deps("w3"))]);
+    await Promise.all([
+      processInstanceQueue(i.id, deps("w1")),
+      processInstanceQueue(i.id, deps("w2")),
+      processInstanceQueue(i.id, deps("w3")),
+    ]);
     const ops = await db().operation.findMany({ where: { instanceId: i.id }, orderBy: { startedAt: "asc" } });
     expect(ops.map((o) => o.id)).toEqual([a.id, b.id, c.id]);
     expect(ops.every((o) => o.status === "succeeded")).toBe(true);
     const applies = engine.calls.filter((x) => x.slug === i.slug);
     expect(applies).toHaveLength(3);
-    for (let n = 1; n < applies.length; n++) expect(applies[n]!.at).toBeGreaterThanOrEqual(applies[n - 1]!.endedAt!);
+    for (let n = 1; n < applies.length; n++)
+      expect(applies[n]!.at).toBeGreaterThanOrEqual(applies[n - 1]!.endedAt!);
     const after = await db().instance.findUniqueOrThrow({ where: { id: i.id } });
-    expect(after).toMatchObject({ status: "running", size: "recommended", url: `https://${i.slug}.example.test` });
-    expect((after.config as { reliability: { rateLimits: { graphql: number } } }).reliability.rateLimits.graphql).toBe(300);
+    expect(after).toMatchObject({
+      status: "running",
+      size: "recommended",
+      url: `https://${i.slug}.example.test`,
+    });
+    expect(
+      (after.config as { reliability: { rateLimits: { graphql: number } } }).reliability.rateLimits.graphql,
+    ).toBe(300);
     const logs = await db().operationLog.count({ where: { operationId: a.id } });
     expect(logs).toBeGreaterThan(3);
-    expect((ops[0]!.steps as { name: string; status: string }[]).map((s) => s.status)).toEqual(["done", "done", "done"]);
+    expect((ops[0]!.steps as { name: string; status: string }[]).map((s) => s.status)).toEqual([
+      "done",
+      "done",
+      "done",
+    ]);
   });
 
   it("lets exactly one of many concurrent claims win", async () => {
@@ -127,8 +144,12 @@ describe("operations", () => {
     const started = Date.now();
     await run;
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ status: "cancelled" });
-    expect((await db().instance.findUniqueOrThrow({ where: { id: i.id } })).statusReason).toContain("was cancelled");
+    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      status: "cancelled",
+    });
+    expect((await db().instance.findUniqueOrThrow({ where: { id: i.id } })).statusReason).toContain(
+      "was cancelled",
+    );
   });
 
   it("forces a cancel the driver ignores, after the grace period", async () => {
@@ -138,13 +159,21 @@ describe("operations", () => {
     engine.ignoreAbort = true;
     const run = processInstanceQueue(i.id, deps());
     await new Promise((r) => setTimeout(r, 100));
-    await db().operation.update({ where: { id: op.id }, data: { cancelRequestedAt: new Date(Date.now() - 1_000) } });
+    await db().operation.update({
+      where: { id: op.id },
+      data: { cancelRequestedAt: new Date(Date.now() - 1_000) },
+    });
     const report = await reconcileOperations();
     expect(report.forcedCancels).toBeGreaterThanOrEqual(1);
-    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ status: "cancelled", leaseOwner: null });
+    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      status: "cancelled",
+      leaseOwner: null,
+    });
     await run;
     // The stuck worker lost its lease: it must not overwrite the forced outcome.
-    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ status: "cancelled" });
+    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      status: "cancelled",
+    });
   });
 
   it("resumes an operation whose worker died (lease expired), and fails it after the last attempt", async () => {
@@ -154,18 +183,30 @@ describe("operations", () => {
     expect(await claimNextOperation(i.id, "dead-worker")).not.toBeNull();
     await db().operation.update({ where: { id: op.id }, data: { leaseExpiresAt: new Date(Date.now() - 1) } });
     expect((await reconcileOperations()).expiredLeases).toBeGreaterThanOrEqual(1);
-    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ status: "queued", leaseOwner: null });
+    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      status: "queued",
+      leaseOwner: null,
+    });
     await processInstanceQueue(i.id, deps());
-    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(await db().operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({
+      status: "succeeded",
+      attempts: 2,
+    });
 
     const j = await newInstance();
     const op2 = await queue(j.id, "provision");
     for (let n = 0; n < 3; n++) {
       await claimNextOperation(j.id, `dead-${n}`);
-      await db().operation.update({ where: { id: op2.id }, data: { leaseExpiresAt: new Date(Date.now() - 1) } });
+      await db().operation.update({
+        where: { id: op2.id },
+        data: { leaseExpiresAt: new Date(Date.now() - 1) },
+      });
       await reconcileOperations();
     }
-    expect(await db().operation.findUniqueOrThrow({ where: { id: op2.id } })).toMatchObject({ status: "failed", attempts: 3 });
+    expect(await db().operation.findUniqueOrThrow({ where: { id: op2.id } })).toMatchObject({
+      status: "failed",
+      attempts: 3,
+    });
     expect((await db().instance.findUniqueOrThrow({ where: { id: j.id } })).status).toBe("failed");
   });
 

@@ -56,7 +56,10 @@ export interface ClaimedOperation {
  * Claims the oldest waiting operation of an instance, if it is due and nothing else of that instance runs.
  * Two workers racing skip each other's locked row; the partial unique index on running operations is the backstop.
  */
-export async function claimNextOperation(instanceId: string, workerId: string): Promise<ClaimedOperation | null> {
+export async function claimNextOperation(
+  instanceId: string,
+  workerId: string,
+): Promise<ClaimedOperation | null> {
   const leaseMs = env().CP_OPERATION_LEASE_MS;
   try {
     const rows = await db().$queryRaw<ClaimedOperation[]>`
@@ -85,7 +88,10 @@ export async function claimNextOperation(instanceId: string, workerId: string): 
 }
 
 /** Extends the lease; tells the runner whether it still holds it and whether a cancel was asked for. */
-export async function heartbeat(operationId: string, workerId: string): Promise<{ held: boolean; cancelRequested: boolean }> {
+export async function heartbeat(
+  operationId: string,
+  workerId: string,
+): Promise<{ held: boolean; cancelRequested: boolean }> {
   const leaseMs = env().CP_OPERATION_LEASE_MS;
   const rows = await db().$queryRaw<{ cancelRequestedAt: Date | null }[]>`
     UPDATE "Operation" SET "leaseExpiresAt" = now() + ${leaseMs} * interval '1 millisecond', "heartbeatAt" = now()
@@ -95,7 +101,12 @@ export async function heartbeat(operationId: string, workerId: string): Promise<
   return { held: row !== undefined, cancelRequested: Boolean(row?.cancelRequestedAt) };
 }
 
-export async function appendOperationLog(operationId: string, lines: { level: string; message: string; step?: string | null; at: Date }[]) {
+export async function appendOperationLog(
+  operationId: string,
+  lines: { level: string; message: string; step?: string | null; at: Date }[],
+) {
   if (!lines.length) return;
-  await db().operationLog.createMany({ data: lines.map((l) => ({ operationId, ...l, step: l.step ?? null })) });
+  await db().operationLog.createMany({
+    data: lines.map((l) => ({ operationId, ...l, step: l.step ?? null })),
+  });
 }

@@ -25,10 +25,22 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
     const done = await db().$transaction(async (tx) => {
       const r = await tx.operation.updateMany({
         where: { id: op.id, status: "running" },
-        data: { status: "cancelled", finishedAt: now, leaseOwner: null, leaseExpiresAt: null, error: "Cancelled (forced after the grace period)." },
+        data: {
+          status: "cancelled",
+          finishedAt: now,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          error: "Cancelled (forced after the grace period).",
+        },
       });
       if (r.count) {
-        await tx.operationLog.create({ data: { operationId: op.id, level: "warn", message: "The worker did not stop in time: cancel forced." } });
+        await tx.operationLog.create({
+          data: {
+            operationId: op.id,
+            level: "warn",
+            message: "The worker did not stop in time: cancel forced.",
+          },
+        });
         await settleInstanceAfterFailure(tx, op, "Cancelled (forced after the grace period).", true);
       }
       return r.count;
@@ -39,7 +51,14 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
   // 2. Running operations whose worker stopped heartbeating: resume (steps are idempotent) or fail for good.
   const expired = await db().operation.findMany({
     where: { status: "running", leaseExpiresAt: { lt: now } },
-    select: { id: true, instanceId: true, kind: true, attempts: true, maxAttempts: true, requestedById: true },
+    select: {
+      id: true,
+      instanceId: true,
+      kind: true,
+      attempts: true,
+      maxAttempts: true,
+      requestedById: true,
+    },
   });
   for (const op of expired) {
     const final = op.attempts >= op.maxAttempts;
@@ -47,7 +66,13 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
       const r = await tx.operation.updateMany({
         where: { id: op.id, status: "running", leaseExpiresAt: { lt: now } },
         data: final
-          ? { status: "failed", finishedAt: now, leaseOwner: null, leaseExpiresAt: null, error: `The worker running this operation stopped responding (${op.attempts} attempts).` }
+          ? {
+              status: "failed",
+              finishedAt: now,
+              leaseOwner: null,
+              leaseExpiresAt: null,
+              error: `The worker running this operation stopped responding (${op.attempts} attempts).`,
+            }
           : { status: "queued", leaseOwner: null, leaseExpiresAt: null, notBefore: now },
       });
       if (!r.count) return;
@@ -55,11 +80,18 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
         data: {
           operationId: op.id,
           level: "warn",
-          message: final ? "The worker stopped responding; no attempts left." : "The worker stopped responding; the operation resumes on another worker.",
+          message: final
+            ? "The worker stopped responding; no attempts left."
+            : "The worker stopped responding; the operation resumes on another worker.",
         },
       });
       if (final) {
-        await settleInstanceAfterFailure(tx, op, `The worker running this operation stopped responding (${op.attempts} attempts).`, false);
+        await settleInstanceAfterFailure(
+          tx,
+          op,
+          `The worker running this operation stopped responding (${op.attempts} attempts).`,
+          false,
+        );
         report.failedAfterRetries += 1;
       } else report.expiredLeases += 1;
     });
@@ -80,6 +112,7 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
     await wakeOperation(op.id, op.attempts);
     report.woken += 1;
   }
-  if (report.expiredLeases || report.failedAfterRetries || report.forcedCancels) logger().info(report, "reconciled operations");
+  if (report.expiredLeases || report.failedAfterRetries || report.forcedCancels)
+    logger().info(report, "reconciled operations");
   return report;
 }

@@ -65,7 +65,9 @@ class OperationLogWriter {
     const lines = this.pending.splice(0);
     this.chain = this.chain
       .then(() => appendOperationLog(this.operationId, lines))
-      .catch((err) => logger().warn({ err, operationId: this.operationId }, "could not write operation log lines"));
+      .catch((err) =>
+        logger().warn({ err, operationId: this.operationId }, "could not write operation log lines"),
+      );
     return this.chain;
   }
 }
@@ -78,7 +80,12 @@ interface Step {
 }
 
 export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps): Promise<void> {
-  const log = logger().child({ operationId: op.id, instanceId: op.instanceId, kind: op.kind, attempt: op.attempts });
+  const log = logger().child({
+    operationId: op.id,
+    instanceId: op.instanceId,
+    kind: op.kind,
+    attempt: op.attempts,
+  });
   const writer = new OperationLogWriter(op.id);
   const controller = new AbortController();
   let leaseLost = false;
@@ -91,7 +98,9 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
       .then(({ held, cancelRequested }) => {
         if (!held && !leaseLost) {
           leaseLost = true;
-          controller.abort(new EngineError("CANCELLED", "The worker lost its lease on this operation.", true));
+          controller.abort(
+            new EngineError("CANCELLED", "The worker lost its lease on this operation.", true),
+          );
         } else if (cancelRequested && !cancelled) {
           cancelled = true;
           writer.write("warn", "Cancel requested: stopping at the next safe point.", null);
@@ -116,7 +125,11 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
         .then(() =>
           db().operation.updateMany({
             where: { id: op.id, leaseOwner: deps.workerId, status: "running" },
-            data: { currentStep: step, progress: Math.max(0, Math.min(99, Math.round(percent))), steps: snapshot },
+            data: {
+              currentStep: step,
+              progress: Math.max(0, Math.min(99, Math.round(percent))),
+              steps: snapshot,
+            },
           }),
         )
         .catch((err) => log.warn({ err }, "could not record progress"));
@@ -127,11 +140,19 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
     const instance = await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } });
     const transitional = RUNNING_STATUS[op.kind];
     if (transitional) {
-      await db().instance.update({ where: { id: instance.id }, data: { status: transitional, statusReason: null } });
+      await db().instance.update({
+        where: { id: instance.id },
+        data: { status: transitional, statusReason: null },
+      });
     }
     writer.write("info", `Attempt ${op.attempts} of ${op.maxAttempts} started on ${deps.workerId}.`, null);
     const engine = deps.engines[instance.cloud as keyof Engines];
-    if (!engine) throw new EngineError("NOT_CONFIGURED", `No engine for cloud "${instance.cloud}" runs on this worker.`, false);
+    if (!engine)
+      throw new EngineError(
+        "NOT_CONFIGURED",
+        `No engine for cloud "${instance.cloud}" runs on this worker.`,
+        false,
+      );
     const availability = await engine.available();
     if (!availability.ok) throw new EngineError("NOT_CONFIGURED", availability.reason, false);
 
@@ -140,7 +161,8 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
     await writer.flush();
     if (leaseLost) return;
     const finished = new Date().toISOString();
-    for (const s of steps) if (s.status === "running") Object.assign(s, { status: "done", finishedAt: finished });
+    for (const s of steps)
+      if (s.status === "running") Object.assign(s, { status: "done", finishedAt: finished });
     await finishSucceeded(op, deps.workerId, outcome, steps);
     log.info("operation succeeded");
   } catch (err) {
@@ -152,7 +174,8 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
       return;
     }
     const failedAt = new Date().toISOString();
-    for (const s of steps) if (s.status === "running") Object.assign(s, { status: "failed", finishedAt: failedAt });
+    for (const s of steps)
+      if (s.status === "running") Object.assign(s, { status: "failed", finishedAt: failedAt });
     await finishFailed(op, deps.workerId, err, { cancelled, steps });
   } finally {
     clearInterval(beat);
@@ -174,12 +197,17 @@ async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks)
     case "update": {
       if (op.kind === "update") await applyConfigPatch(op.instanceId, params);
       const spec = await loadInstanceSpec(op.instanceId);
-      hooks.log(`Applying ${spec.cloud} instance ${spec.slug} (${SIZES[spec.size].label}, MySQL ${spec.mysqlVersion}).`);
+      hooks.log(
+        `Applying ${spec.cloud} instance ${spec.slug} (${SIZES[spec.size].label}, MySQL ${spec.mysqlVersion}).`,
+      );
       return { outputs: await engine.apply(spec, hooks) };
     }
     case "undelete": {
       const spec = await loadInstanceSpec(op.instanceId);
-      await engine.resume(instanceRef({ id: spec.instanceId, slug: spec.slug, cloud: spec.cloud, region: spec.region }), hooks);
+      await engine.resume(
+        instanceRef({ id: spec.instanceId, slug: spec.slug, cloud: spec.cloud, region: spec.region }),
+        hooks,
+      );
       return { outputs: await engine.apply(spec, hooks) };
     }
     case "deprovision": {
@@ -283,7 +311,12 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
       case "destroy":
         await tx.instance.update({
           where: { id: op.instanceId },
-          data: { status: "deleted", statusReason: "All resources removed.", destroyedAt: new Date(), url: null },
+          data: {
+            status: "deleted",
+            statusReason: "All resources removed.",
+            destroyedAt: new Date(),
+            url: null,
+          },
         });
         message = "was removed for good";
         break;
@@ -313,7 +346,12 @@ async function finishFailed(
   const retry = !ctx.cancelled && engineErr?.retryable === true && op.attempts < op.maxAttempts;
   const backoffMs = Math.min(2_000 * 2 ** (op.attempts - 1), 60_000);
   await db().$transaction(async (tx) => {
-    const base = { leaseOwner: null, leaseExpiresAt: null, error: message, steps: ctx.steps as unknown as Prisma.InputJsonValue };
+    const base = {
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      error: message,
+      steps: ctx.steps as unknown as Prisma.InputJsonValue,
+    };
     const updated = retry
       ? await tx.operation.updateMany({
           where: { id: op.id, leaseOwner: workerId, status: "running" },
@@ -331,21 +369,38 @@ async function finishFailed(
 }
 
 /** The instance's state after an operation ended without success: true to what is there, with a next step. */
-export async function settleInstanceAfterFailure(tx: Prisma.TransactionClient, op: { instanceId: string; kind: string; requestedById: string | null }, message: string, cancelled: boolean) {
+export async function settleInstanceAfterFailure(
+  tx: Prisma.TransactionClient,
+  op: { instanceId: string; kind: string; requestedById: string | null },
+  message: string,
+  cancelled: boolean,
+) {
   const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
   const what = cancelled ? "was cancelled" : "failed";
   const data: Prisma.InstanceUpdateInput = (() => {
     switch (op.kind) {
       case "provision":
       case "undelete":
-        return { status: "failed", statusReason: `Provisioning ${what}: ${message} Retry to continue, or deprovision to remove what was created.` };
+        return {
+          status: "failed",
+          statusReason: `Provisioning ${what}: ${message} Retry to continue, or deprovision to remove what was created.`,
+        };
       case "update":
       case "upgrade":
-        return { status: instance.url ? "running" : "failed", statusReason: `The last ${op.kind} ${what}: ${message}` };
+        return {
+          status: instance.url ? "running" : "failed",
+          statusReason: `The last ${op.kind} ${what}: ${message}`,
+        };
       case "deprovision":
-        return { status: instance.url ? "running" : "failed", statusReason: `Deprovisioning ${what}: ${message}` };
+        return {
+          status: instance.url ? "running" : "failed",
+          statusReason: `Deprovisioning ${what}: ${message}`,
+        };
       case "destroy":
-        return { status: "deleted", statusReason: `Removing resources ${what}: ${message} Staff will retry.` };
+        return {
+          status: "deleted",
+          statusReason: `Removing resources ${what}: ${message} Staff will retry.`,
+        };
       default:
         return { statusReason: `${op.kind} ${what}: ${message}` };
     }

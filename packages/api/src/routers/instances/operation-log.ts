@@ -4,6 +4,22 @@ import { z } from "zod";
 import { orgProcedure } from "../../trpc";
 
 export const operationLog = orgProcedure("read")
-  .input(z.object({ instanceId: ZId, operationId: ZId, afterId: z.string().regex(/^\d+$/, "must be a log line id").nullish() }))
-  .output(z.array(z.object({ id: z.string(), at: z.date(), level: z.string(), step: z.string().nullable(), message: z.string() })))
+  .input(
+    z.object({
+      instanceId: ZId,
+      operationId: ZId,
+      afterId: z.string().regex(/^\d+$/, "must be a log line id").nullish(),
+    }),
+  )
+  .output(
+    z.array(
+      z.object({
+        id: z.string(),
+        at: z.date(),
+        level: z.string(),
+        step: z.string().nullable(),
+        message: z.string(),
+      }),
+    ),
+  )
   .query(({ input }) => getOperationLog(input.orgId, input.instanceId, input.operationId, input.afterId));

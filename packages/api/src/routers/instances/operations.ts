@@ -11,7 +11,14 @@ export const ZOperation = z.object({
   maxAttempts: z.number().int(),
   progress: z.number().int(),
   currentStep: z.string().nullable(),
-  steps: z.array(z.object({ name: z.string(), status: z.string(), startedAt: z.string(), finishedAt: z.string().optional() })),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      status: z.string(),
+      startedAt: z.string(),
+      finishedAt: z.string().optional(),
+    }),
+  ),
   error: z.string().nullable(),
   createdAt: z.date(),
   startedAt: z.date().nullable(),

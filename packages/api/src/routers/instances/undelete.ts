@@ -8,7 +8,10 @@ import { orgProcedure } from "../../trpc";
 export const undelete = orgProcedure("admin")
   .use(({ ctx, next }) => {
     if (!decideStaffAccess(ctx.actor, "sre")) {
-      throw new TRPCError({ code: "FORBIDDEN", message: "Only SREs and staff admins can undelete an instance; contact support." });
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: "Only SREs and staff admins can undelete an instance; contact support.",
+      });
     }
     return next();
   })

@@ -1,6 +1,13 @@
 // A driver for testing the operation runner itself (ordering, leases, cancel, retries): it does what each test
 // scripts, and records every call. Tests of real resources use the local cloud's driver instead.
-import { EngineError, type Engine, type EngineHooks, type EngineOutputs, type InstanceRef, type InstanceSpec } from "@cp/engine";
+import {
+  EngineError,
+  type Engine,
+  type EngineHooks,
+  type EngineOutputs,
+  type InstanceRef,
+  type InstanceSpec,
+} from "@cp/engine";
 
 export interface ScriptedCall {
   method: string;
@@ -33,7 +40,8 @@ export class ScriptedEngine implements Engine {
         hooks.log(`${method}: ${step}`);
         const until = Date.now() + ms / steps.length;
         while (Date.now() < until) {
-          if (hooks.signal.aborted && !this.ignoreAbort) throw new EngineError("CANCELLED", "Stopped on request.", false);
+          if (hooks.signal.aborted && !this.ignoreAbort)
+            throw new EngineError("CANCELLED", "Stopped on request.", false);
           await new Promise((r) => setTimeout(r, 5));
         }
       }

@@ -24,7 +24,9 @@ export function InstancesView({ orgId, canOrder }: { orgId: string; canOrder: bo
       {canOrder && org.data.plan === "dedicated" && (
         <p>
           {org.data.instanceCount >= org.data.instanceQuota ? (
-            <span className="muted">Quota reached: deprovision an instance or ask provider staff to raise the quota.</span>
+            <span className="muted">
+              Quota reached: deprovision an instance or ask provider staff to raise the quota.
+            </span>
           ) : (
             <Link className="button" href={`/orgs/${orgId}/instances/new`}>
               Order a dedicated instance

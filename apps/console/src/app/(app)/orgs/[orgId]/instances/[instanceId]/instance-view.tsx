@@ -15,9 +15,11 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
   const qc = useQueryClient();
   const ops = useQuery({
     ...trpc.instances.operations.queryOptions({ orgId, instanceId }),
-    refetchInterval: (q) => (q.state.data?.some((o) => o.status === "queued" || o.status === "running") ? LIVE_MS : 10_000),
+    refetchInterval: (q) =>
+      q.state.data?.some((o) => o.status === "queued" || o.status === "running") ? LIVE_MS : 10_000,
   });
-  const active = ops.data?.find((o) => o.status === "running") ?? ops.data?.filter((o) => o.status === "queued").at(-1);
+  const active =
+    ops.data?.find((o) => o.status === "running") ?? ops.data?.filter((o) => o.status === "queued").at(-1);
   const instance = useQuery({
     ...trpc.instances.get.queryOptions({ orgId, instanceId }),
     refetchInterval: active ? LIVE_MS : 15_000,
@@ -37,10 +39,14 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
     <>
       <h1>{i.name}</h1>
       <p>
-        <InstanceStatusBadges status={i.status} healthStatus={i.healthStatus} healthCheckedAt={i.healthCheckedAt} />{" "}
+        <InstanceStatusBadges
+          status={i.status}
+          healthStatus={i.healthStatus}
+          healthCheckedAt={i.healthCheckedAt}
+        />{" "}
         <span className="muted">
-          {CLOUD_LABELS[i.cloud]} · {i.region} · {SIZES[i.size as SizeId]?.label ?? i.size} · MySQL {i.mysqlVersion} · version{" "}
-          {i.version ?? "—"}
+          {CLOUD_LABELS[i.cloud]} · {i.region} · {SIZES[i.size as SizeId]?.label ?? i.size} · MySQL{" "}
+          {i.mysqlVersion} · version {i.version ?? "—"}
         </span>
       </p>
       {i.statusReason && (
@@ -63,7 +69,14 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
           <h2 id="active-op-title">
             {active.kind} · {active.status === "queued" ? "waiting for its turn" : `${active.progress}%`}
           </h2>
-          <div className="progress" role="progressbar" aria-label="Progress" aria-valuenow={active.progress} aria-valuemin={0} aria-valuemax={100}>
+          <div
+            className="progress"
+            role="progressbar"
+            aria-label="Progress"
+            aria-valuenow={active.progress}
+            aria-valuemin={0}
+            aria-valuemax={100}
+          >
             <div style={{ width: `${active.progress}%` }} />
           </div>
           <ul className="step-list" aria-label="Steps">
@@ -75,7 +88,12 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
           </ul>
           <LiveLog orgId={orgId} instanceId={instanceId} operationId={active.id} live />
           {can("cancel") && (
-            <button type="button" className="secondary" disabled={cancel.isPending || Boolean(active.cancelRequestedAt)} onClick={() => cancel.mutate({ orgId, instanceId, operationId: active.id })}>
+            <button
+              type="button"
+              className="secondary"
+              disabled={cancel.isPending || Boolean(active.cancelRequestedAt)}
+              onClick={() => cancel.mutate({ orgId, instanceId, operationId: active.id })}
+            >
               {active.cancelRequestedAt ? "Cancelling…" : "Cancel"}
             </button>
           )}
@@ -84,12 +102,20 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
 
       <div className="toolbar">
         {can("retry") && (
-          <button type="button" onClick={() => retry.mutate({ orgId, instanceId })} disabled={retry.isPending}>
+          <button
+            type="button"
+            onClick={() => retry.mutate({ orgId, instanceId })}
+            disabled={retry.isPending}
+          >
             Retry
           </button>
         )}
         {can("undelete") && (
-          <button type="button" onClick={() => undelete.mutate({ orgId, instanceId })} disabled={undelete.isPending}>
+          <button
+            type="button"
+            onClick={() => undelete.mutate({ orgId, instanceId })}
+            disabled={undelete.isPending}
+          >
             Undelete
           </button>
         )}
@@ -101,18 +127,52 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
           <table>
             <caption>What the instance is made of</caption>
             <tbody>
-              <tr><th scope="row">URL</th><td>{i.outputs.url}</td></tr>
-              <tr><th scope="row">Database endpoint</th><td><code>{i.outputs.databaseEndpoint}</code> (database <code>{i.outputs.databaseName}</code>)</td></tr>
-              <tr><th scope="row">Bucket</th><td><code>{i.outputs.bucket}</code></td></tr>
-              <tr><th scope="row">Rate limits</th><td>{i.config.reliability ? `filestream ${i.config.reliability.rateLimits.filestream}/s, GraphQL ${i.config.reliability.rateLimits.graphql}/s; external Redis ${i.config.reliability.externalRedis ? "on" : "off"}` : "—"}</td></tr>
-              <tr><th scope="row">Sign-in</th><td>{i.config.sso?.mode === "oidc" ? `OIDC (${i.config.sso.issuer})` : "Provider-managed"}</td></tr>
+              <tr>
+                <th scope="row">URL</th>
+                <td>{i.outputs.url}</td>
+              </tr>
+              <tr>
+                <th scope="row">Database endpoint</th>
+                <td>
+                  <code>{i.outputs.databaseEndpoint}</code> (database <code>{i.outputs.databaseName}</code>)
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">Bucket</th>
+                <td>
+                  <code>{i.outputs.bucket}</code>
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">Rate limits</th>
+                <td>
+                  {i.config.reliability
+                    ? `filestream ${i.config.reliability.rateLimits.filestream}/s, GraphQL ${i.config.reliability.rateLimits.graphql}/s; external Redis ${i.config.reliability.externalRedis ? "on" : "off"}`
+                    : "—"}
+                </td>
+              </tr>
+              <tr>
+                <th scope="row">Sign-in</th>
+                <td>
+                  {i.config.sso?.mode === "oidc" ? `OIDC (${i.config.sso.issuer})` : "Provider-managed"}
+                </td>
+              </tr>
             </tbody>
           </table>
         </>
       )}
 
-      {can("update") && <UpdateForm orgId={orgId} instanceId={instanceId} current={{ size: i.size as SizeId, reliability: i.config.reliability }} onDone={refresh} />}
-      {can("deprovision") && <DeprovisionForm orgId={orgId} instanceId={instanceId} name={i.name} onDone={refresh} />}
+      {can("update") && (
+        <UpdateForm
+          orgId={orgId}
+          instanceId={instanceId}
+          current={{ size: i.size as SizeId, reliability: i.config.reliability }}
+          onDone={refresh}
+        />
+      )}
+      {can("deprovision") && (
+        <DeprovisionForm orgId={orgId} instanceId={instanceId} name={i.name} onDone={refresh} />
+      )}
 
       <h2>Operations</h2>
       {ops.error && <QueryError error={ops.error} />}
@@ -134,13 +194,21 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
               <tr key={o.id}>
                 <td>{o.kind}</td>
                 <td>
-                  <span className={`badge ${o.status === "succeeded" ? "ok" : o.status === "failed" ? "bad" : "warn"}`}>{o.status}</span>
+                  <span
+                    className={`badge ${o.status === "succeeded" ? "ok" : o.status === "failed" ? "bad" : "warn"}`}
+                  >
+                    {o.status}
+                  </span>
                 </td>
                 <td>
                   {o.attempts}/{o.maxAttempts}
                 </td>
                 <td>{formatDateTime(o.startedAt)}</td>
-                <td>{o.status === "queued" && o.notBefore > new Date() ? `not before ${formatDateTime(o.notBefore)}` : formatDateTime(o.finishedAt)}</td>
+                <td>
+                  {o.status === "queued" && o.notBefore > new Date()
+                    ? `not before ${formatDateTime(o.notBefore)}`
+                    : formatDateTime(o.finishedAt)}
+                </td>
                 <td>{o.error ?? (o.status === "succeeded" ? "Done" : "")}</td>
               </tr>
             ))}
@@ -151,7 +219,17 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
   );
 }
 
-function LiveLog({ orgId, instanceId, operationId, live }: { orgId: string; instanceId: string; operationId: string; live: boolean }) {
+function LiveLog({
+  orgId,
+  instanceId,
+  operationId,
+  live,
+}: {
+  orgId: string;
+  instanceId: string;
+  operationId: string;
+  live: boolean;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const [lines, setLines] = useState<{ id: string; at: Date; level: string; message: string }[]>([]);
@@ -163,7 +241,10 @@ function LiveLog({ orgId, instanceId, operationId, live }: { orgId: string; inst
     const tick = async () => {
       try {
         const more = await qc.fetchQuery(
-          trpc.instances.operationLog.queryOptions({ orgId, instanceId, operationId, afterId: last.current }, { staleTime: 0 }),
+          trpc.instances.operationLog.queryOptions(
+            { orgId, instanceId, operationId, afterId: last.current },
+            { staleTime: 0 },
+          ),
         );
         if (stopped || more.length === 0) return;
         last.current = more.at(-1)?.id ?? last.current;
@@ -181,11 +262,13 @@ function LiveLog({ orgId, instanceId, operationId, live }: { orgId: string; inst
   }, [qc, trpc, orgId, instanceId, operationId, live]);
   return (
     <div className="log" role="log" aria-label="Live log" aria-live="polite">
-      {lines.length === 0 ? "Waiting for the first log line…" : lines.map((l) => (
-        <div key={l.id} className={l.level}>
-          {l.at.toISOString().slice(11, 19)} {l.message}
-        </div>
-      ))}
+      {lines.length === 0
+        ? "Waiting for the first log line…"
+        : lines.map((l) => (
+            <div key={l.id} className={l.level}>
+              {l.at.toISOString().slice(11, 19)} {l.message}
+            </div>
+          ))}
     </div>
   );
 }
@@ -193,7 +276,10 @@ function LiveLog({ orgId, instanceId, operationId, live }: { orgId: string; inst
 function UpdateForm(props: {
   orgId: string;
   instanceId: string;
-  current: { size: SizeId; reliability: { externalRedis: boolean; rateLimits: { filestream: number; graphql: number } } | null };
+  current: {
+    size: SizeId;
+    reliability: { externalRedis: boolean; rateLimits: { filestream: number; graphql: number } } | null;
+  };
   onDone: () => unknown;
 }) {
   const trpc = useTRPC();
@@ -229,14 +315,20 @@ function UpdateForm(props: {
         </label>
         <label className="field">
           Filestream limit (req/s)
-          <input type="number" min={1} value={filestream} onChange={(e) => setFilestream(Number(e.target.value))} />
+          <input
+            type="number"
+            min={1}
+            value={filestream}
+            onChange={(e) => setFilestream(Number(e.target.value))}
+          />
         </label>
         <label className="field">
           GraphQL limit (req/s)
           <input type="number" min={1} value={graphql} onChange={(e) => setGraphql(Number(e.target.value))} />
         </label>
         <label className="choice">
-          <input type="checkbox" checked={redis} onChange={(e) => setRedis(e.target.checked)} /> External Redis
+          <input type="checkbox" checked={redis} onChange={(e) => setRedis(e.target.checked)} /> External
+          Redis
         </label>
         <button type="submit" disabled={update.isPending}>
           Apply changes
@@ -255,13 +347,15 @@ function UpdateForm(props: {
 function DeprovisionForm(props: { orgId: string; instanceId: string; name: string; onDone: () => unknown }) {
   const trpc = useTRPC();
   const [confirmName, setConfirmName] = useState("");
-  const deprovision = useMutation(trpc.instances.deprovision.mutationOptions({ onSuccess: () => void props.onDone() }));
+  const deprovision = useMutation(
+    trpc.instances.deprovision.mutationOptions({ onSuccess: () => void props.onDone() }),
+  );
   return (
     <section className="panel" aria-labelledby="deprovision-title">
       <h2 id="deprovision-title">Deprovision</h2>
       <p className="muted">
-        Stops the instance. Its data is kept for the retention period, during which provider staff can bring it back; then
-        every resource is removed.
+        Stops the instance. Its data is kept for the retention period, during which provider staff can bring
+        it back; then every resource is removed.
       </p>
       <form
         className="inline"
@@ -275,7 +369,11 @@ function DeprovisionForm(props: { orgId: string; instanceId: string; name: strin
           Type {props.name} to confirm
           <input value={confirmName} onChange={(e) => setConfirmName(e.target.value)} />
         </label>
-        <button type="submit" className="danger" disabled={deprovision.isPending || confirmName !== props.name}>
+        <button
+          type="submit"
+          className="danger"
+          disabled={deprovision.isPending || confirmName !== props.name}
+        >
           Deprovision
         </button>
       </form>

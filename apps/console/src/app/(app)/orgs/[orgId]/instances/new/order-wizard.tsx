@@ -18,7 +18,15 @@ import { useMemo, useState } from "react";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 
-const STEPS = ["Cloud and region", "Size and database", "Storage", "Sign-in", "Reliability", "Name", "Summary"] as const;
+const STEPS = [
+  "Cloud and region",
+  "Size and database",
+  "Storage",
+  "Sign-in",
+  "Reliability",
+  "Name",
+  "Summary",
+] as const;
 
 interface Draft {
   cloud: OrderableCloud | "";
@@ -108,7 +116,10 @@ function toOrder(d: Draft) {
     mysqlVersion: d.mysqlVersion,
     storage: toStorage(d),
     sso: toSso(d),
-    reliability: { externalRedis: d.externalRedis, rateLimits: { filestream: d.filestream, graphql: d.graphql } },
+    reliability: {
+      externalRedis: d.externalRedis,
+      rateLimits: { filestream: d.filestream, graphql: d.graphql },
+    },
     name: d.name,
     subdomain: d.subdomain,
     ipAllowlist: d.ipAllowlist.split(/[\s,]+/).filter(Boolean),
@@ -116,7 +127,18 @@ function toOrder(d: Draft) {
 }
 
 /** Which steps own which fields, to send the user back to the right step. */
-const FIELD_STEP: Record<string, number> = { cloud: 0, region: 0, size: 1, mysqlVersion: 1, storage: 2, sso: 3, reliability: 4, name: 5, subdomain: 5, ipAllowlist: 5 };
+const FIELD_STEP: Record<string, number> = {
+  cloud: 0,
+  region: 0,
+  size: 1,
+  mysqlVersion: 1,
+  storage: 2,
+  sso: 3,
+  reliability: 4,
+  name: 5,
+  subdomain: 5,
+  ipAllowlist: 5,
+};
 
 export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolean }) {
   const trpc = useTRPC();
@@ -155,13 +177,17 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
       <h1>Order a dedicated instance</h1>
       {quotaReached && org.data && (
         <p role="alert" className="error">
-          {org.data.name} has reached its quota of {org.data.instanceQuota} dedicated instances. Deprovision one, or ask
-          provider staff to raise the quota.
+          {org.data.name} has reached its quota of {org.data.instanceQuota} dedicated instances. Deprovision
+          one, or ask provider staff to raise the quota.
         </p>
       )}
       <ol className="steps" aria-label="Order steps">
         {STEPS.map((s, i) => (
-          <li key={s} aria-current={i === step ? "step" : undefined} className={i === step ? "current" : i < step ? "done" : ""}>
+          <li
+            key={s}
+            aria-current={i === step ? "step" : undefined}
+            className={i === step ? "current" : i < step ? "done" : ""}
+          >
             {s}
           </li>
         ))}
@@ -182,10 +208,20 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                     value={c.cloud}
                     disabled={!c.available}
                     checked={d.cloud === c.cloud}
-                    onChange={() => setD((prev) => ({ ...prev, cloud: c.cloud as OrderableCloud, region: REGIONS[c.cloud as OrderableCloud]?.[0]?.code ?? "" }))}
+                    onChange={() =>
+                      setD((prev) => ({
+                        ...prev,
+                        cloud: c.cloud as OrderableCloud,
+                        region: REGIONS[c.cloud as OrderableCloud]?.[0]?.code ?? "",
+                      }))
+                    }
                   />
                   {c.label}
-                  {c.comingSoon ? <span className="badge">coming soon</span> : !c.available && <span className="badge warn">not configured</span>}
+                  {c.comingSoon ? (
+                    <span className="badge">coming soon</span>
+                  ) : (
+                    !c.available && <span className="badge warn">not configured</span>
+                  )}
                   {!c.available && !c.comingSoon && c.reason && <span className="muted"> — {c.reason}</span>}
                 </label>
               ))}
@@ -213,9 +249,14 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                 const s = SIZES[id];
                 return (
                   <label key={id} className="choice">
-                    <input type="radio" name="size" checked={d.size === id} onChange={() => set("size", id)} />
-                    <strong>{s.label}</strong> — {s.vcpu} vCPU / {s.memoryGiB} GB per node, {s.nodes} nodes, {s.storageQuotaGiB} GB
-                    storage quota
+                    <input
+                      type="radio"
+                      name="size"
+                      checked={d.size === id}
+                      onChange={() => set("size", id)}
+                    />
+                    <strong>{s.label}</strong> — {s.vcpu} vCPU / {s.memoryGiB} GB per node, {s.nodes} nodes,{" "}
+                    {s.storageQuotaGiB} GB storage quota
                     {id === "recommended" && <span className="badge ok">recommended</span>}
                     {s.note && <span className="muted"> {s.note}</span>}
                   </label>
@@ -226,7 +267,12 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
               <legend>MySQL version</legend>
               {(["8.0", "5.7"] as const).map((v) => (
                 <label key={v} className="choice">
-                  <input type="radio" name="mysql" checked={d.mysqlVersion === v} onChange={() => set("mysqlVersion", v)} />
+                  <input
+                    type="radio"
+                    name="mysql"
+                    checked={d.mysqlVersion === v}
+                    onChange={() => set("mysqlVersion", v)}
+                  />
                   MySQL {v}
                 </label>
               ))}
@@ -239,11 +285,21 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
             <fieldset>
               <legend>Object storage</legend>
               <label className="choice">
-                <input type="radio" name="storage" checked={d.storageMode === "provider"} onChange={() => set("storageMode", "provider")} />
+                <input
+                  type="radio"
+                  name="storage"
+                  checked={d.storageMode === "provider"}
+                  onChange={() => set("storageMode", "provider")}
+                />
                 Provider-hosted bucket (we create and run it, encrypted and versioned)
               </label>
               <label className="choice">
-                <input type="radio" name="storage" checked={d.storageMode === "byob"} onChange={() => set("storageMode", "byob")} />
+                <input
+                  type="radio"
+                  name="storage"
+                  checked={d.storageMode === "byob"}
+                  onChange={() => set("storageMode", "byob")}
+                />
                 Bring your own bucket (BYOB)
               </label>
             </fieldset>
@@ -255,7 +311,11 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                 </label>
                 <label className="field">
                   Bucket region
-                  <input value={d.bucketRegion} placeholder={d.region} onChange={(e) => set("bucketRegion", e.target.value)} />
+                  <input
+                    value={d.bucketRegion}
+                    placeholder={d.region}
+                    onChange={(e) => set("bucketRegion", e.target.value)}
+                  />
                 </label>
                 <label className="field">
                   KMS key (optional)
@@ -263,11 +323,18 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                 </label>
                 <label className="field">
                   Endpoint (S3-compatible services only)
-                  <input value={d.endpoint} placeholder="https://s3.example.com" onChange={(e) => set("endpoint", e.target.value)} />
+                  <input
+                    value={d.endpoint}
+                    placeholder="https://s3.example.com"
+                    onChange={(e) => set("endpoint", e.target.value)}
+                  />
                 </label>
                 <label className="field">
                   Access
-                  <select value={d.accessKind} onChange={(e) => set("accessKind", e.target.value as Draft["accessKind"])}>
+                  <select
+                    value={d.accessKind}
+                    onChange={(e) => set("accessKind", e.target.value as Draft["accessKind"])}
+                  >
                     {d.cloud !== "gcp" && <option value="role">Assumed IAM role</option>}
                     <option value="keys">Access keys</option>
                     {d.cloud === "gcp" && <option value="serviceAccount">Service account</option>}
@@ -283,11 +350,20 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                   <>
                     <label className="field">
                       Access key id
-                      <input value={d.accessKeyId} onChange={(e) => set("accessKeyId", e.target.value)} autoComplete="off" />
+                      <input
+                        value={d.accessKeyId}
+                        onChange={(e) => set("accessKeyId", e.target.value)}
+                        autoComplete="off"
+                      />
                     </label>
                     <label className="field">
                       Secret access key
-                      <input type="password" value={d.secretAccessKey} onChange={(e) => set("secretAccessKey", e.target.value)} autoComplete="off" />
+                      <input
+                        type="password"
+                        value={d.secretAccessKey}
+                        onChange={(e) => set("secretAccessKey", e.target.value)}
+                        autoComplete="off"
+                      />
                     </label>
                   </>
                 )}
@@ -302,7 +378,9 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                     type="button"
                     className="secondary"
                     disabled={!d.cloud || bucketCheck.isPending}
-                    onClick={() => d.cloud && bucketCheck.mutate({ orgId, cloud: d.cloud, storage: toStorage(d) })}
+                    onClick={() =>
+                      d.cloud && bucketCheck.mutate({ orgId, cloud: d.cloud, storage: toStorage(d) })
+                    }
                   >
                     {bucketCheck.isPending ? "Checking…" : "Check bucket"}
                   </button>
@@ -319,11 +397,21 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
             <fieldset>
               <legend>How users sign in to the instance</legend>
               <label className="choice">
-                <input type="radio" name="sso" checked={d.ssoMode === "provider"} onChange={() => set("ssoMode", "provider")} />
+                <input
+                  type="radio"
+                  name="sso"
+                  checked={d.ssoMode === "provider"}
+                  onChange={() => set("ssoMode", "provider")}
+                />
                 Provider-managed (Auth0; SAML is available through it)
               </label>
               <label className="choice">
-                <input type="radio" name="sso" checked={d.ssoMode === "oidc"} onChange={() => set("ssoMode", "oidc")} />
+                <input
+                  type="radio"
+                  name="sso"
+                  checked={d.ssoMode === "oidc"}
+                  onChange={() => set("ssoMode", "oidc")}
+                />
                 Your OIDC provider
               </label>
             </fieldset>
@@ -331,7 +419,11 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
               <div className="grid">
                 <label className="field">
                   Issuer URL
-                  <input value={d.issuer} placeholder="https://login.example.com" onChange={(e) => set("issuer", e.target.value)} />
+                  <input
+                    value={d.issuer}
+                    placeholder="https://login.example.com"
+                    onChange={(e) => set("issuer", e.target.value)}
+                  />
                 </label>
                 <label className="field">
                   Client id
@@ -339,7 +431,12 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                 </label>
                 <label className="field">
                   Client secret
-                  <input type="password" value={d.clientSecret} onChange={(e) => set("clientSecret", e.target.value)} autoComplete="off" />
+                  <input
+                    type="password"
+                    value={d.clientSecret}
+                    onChange={(e) => set("clientSecret", e.target.value)}
+                    autoComplete="off"
+                  />
                 </label>
                 <label className="field">
                   Flow
@@ -349,7 +446,12 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
                   </select>
                 </label>
                 <div>
-                  <button type="button" className="secondary" disabled={issuerCheck.isPending} onClick={() => issuerCheck.mutate(toSso(d))}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={issuerCheck.isPending}
+                    onClick={() => issuerCheck.mutate(toSso(d))}
+                  >
                     {issuerCheck.isPending ? "Checking…" : "Check issuer"}
                   </button>
                 </div>
@@ -363,16 +465,30 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
         {step === 4 && (
           <div className="grid">
             <label className="choice">
-              <input type="checkbox" checked={d.externalRedis} onChange={(e) => set("externalRedis", e.target.checked)} />
+              <input
+                type="checkbox"
+                checked={d.externalRedis}
+                onChange={(e) => set("externalRedis", e.target.checked)}
+              />
               External Redis cache
             </label>
             <label className="field">
               Filestream API rate limit (requests per second per key)
-              <input type="number" min={1} value={d.filestream} onChange={(e) => set("filestream", Number(e.target.value))} />
+              <input
+                type="number"
+                min={1}
+                value={d.filestream}
+                onChange={(e) => set("filestream", Number(e.target.value))}
+              />
             </label>
             <label className="field">
               GraphQL API rate limit (requests per second per key)
-              <input type="number" min={1} value={d.graphql} onChange={(e) => set("graphql", Number(e.target.value))} />
+              <input
+                type="number"
+                min={1}
+                value={d.graphql}
+                onChange={(e) => set("graphql", Number(e.target.value))}
+              />
             </label>
           </div>
         )}
@@ -389,7 +505,11 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
             </label>
             <label className="field">
               IP allowlist (optional, CIDR blocks)
-              <input value={d.ipAllowlist} placeholder="203.0.113.0/24" onChange={(e) => set("ipAllowlist", e.target.value)} />
+              <input
+                value={d.ipAllowlist}
+                placeholder="203.0.113.0/24"
+                onChange={(e) => set("ipAllowlist", e.target.value)}
+              />
             </label>
           </div>
         )}
@@ -399,13 +519,54 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
             <table>
               <caption>Your order</caption>
               <tbody>
-                <tr><th scope="row">Cloud and region</th><td>{parsed.data.cloud} · {parsed.data.region}</td></tr>
-                <tr><th scope="row">Size</th><td>{SIZES[parsed.data.size].label}: {SIZES[parsed.data.size].vcpu} vCPU / {SIZES[parsed.data.size].memoryGiB} GB × {SIZES[parsed.data.size].nodes} nodes, {SIZES[parsed.data.size].storageQuotaGiB} GB storage quota</td></tr>
-                <tr><th scope="row">Database</th><td>MySQL {parsed.data.mysqlVersion}</td></tr>
-                <tr><th scope="row">Storage</th><td>{parsed.data.storage.mode === "byob" ? `Your bucket ${parsed.data.storage.bucket}` : "Provider-hosted bucket"}</td></tr>
-                <tr><th scope="row">Sign-in</th><td>{parsed.data.sso.mode === "oidc" ? `OIDC: ${parsed.data.sso.issuer}` : "Provider-managed (Auth0)"}</td></tr>
-                <tr><th scope="row">Reliability</th><td>External Redis {parsed.data.reliability.externalRedis ? "on" : "off"}; rate limits filestream {parsed.data.reliability.rateLimits.filestream}/s, GraphQL {parsed.data.reliability.rateLimits.graphql}/s</td></tr>
-                <tr><th scope="row">Name</th><td>{parsed.data.name} ({parsed.data.subdomain})</td></tr>
+                <tr>
+                  <th scope="row">Cloud and region</th>
+                  <td>
+                    {parsed.data.cloud} · {parsed.data.region}
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Size</th>
+                  <td>
+                    {SIZES[parsed.data.size].label}: {SIZES[parsed.data.size].vcpu} vCPU /{" "}
+                    {SIZES[parsed.data.size].memoryGiB} GB × {SIZES[parsed.data.size].nodes} nodes,{" "}
+                    {SIZES[parsed.data.size].storageQuotaGiB} GB storage quota
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Database</th>
+                  <td>MySQL {parsed.data.mysqlVersion}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Storage</th>
+                  <td>
+                    {parsed.data.storage.mode === "byob"
+                      ? `Your bucket ${parsed.data.storage.bucket}`
+                      : "Provider-hosted bucket"}
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Sign-in</th>
+                  <td>
+                    {parsed.data.sso.mode === "oidc"
+                      ? `OIDC: ${parsed.data.sso.issuer}`
+                      : "Provider-managed (Auth0)"}
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Reliability</th>
+                  <td>
+                    External Redis {parsed.data.reliability.externalRedis ? "on" : "off"}; rate limits
+                    filestream {parsed.data.reliability.rateLimits.filestream}/s, GraphQL{" "}
+                    {parsed.data.reliability.rateLimits.graphql}/s
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Name</th>
+                  <td>
+                    {parsed.data.name} ({parsed.data.subdomain})
+                  </td>
+                </tr>
               </tbody>
             </table>
             <h3>Who runs what for a Dedicated instance</h3>
@@ -424,7 +585,11 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
             </table>
             {isStaff && (
               <label className="choice">
-                <input type="checkbox" checked={acceptWarnings} onChange={(e) => setAcceptWarnings(e.target.checked)} />
+                <input
+                  type="checkbox"
+                  checked={acceptWarnings}
+                  onChange={(e) => setAcceptWarnings(e.target.checked)}
+                />
                 As staff, accept checks that could not be verified
               </label>
             )}
@@ -457,7 +622,15 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
             <button
               type="button"
               disabled={!parsed.success || order.isPending || quotaReached}
-              onClick={() => parsed.success && order.mutate({ orgId, order: parsed.data, idempotencyKey, acceptWarnings: isStaff && acceptWarnings })}
+              onClick={() =>
+                parsed.success &&
+                order.mutate({
+                  orgId,
+                  order: parsed.data,
+                  idempotencyKey,
+                  acceptWarnings: isStaff && acceptWarnings,
+                })
+              }
             >
               {order.isPending ? "Placing order…" : "Place order"}
             </button>
@@ -468,7 +641,13 @@ export function OrderWizard({ orgId, isStaff }: { orgId: string; isStaff: boolea
   );
 }
 
-function Checklist({ title, items }: { title: string; items: { id: string; label: string; status: string; message: string; fixHint: string | null }[] }) {
+function Checklist({
+  title,
+  items,
+}: {
+  title: string;
+  items: { id: string; label: string; status: string; message: string; fixHint: string | null }[];
+}) {
   return (
     <table>
       <caption>{title}</caption>
@@ -477,7 +656,9 @@ function Checklist({ title, items }: { title: string; items: { id: string; label
           <tr key={c.id}>
             <th scope="row">{c.label}</th>
             <td>
-              <span className={`badge ${c.status === "passed" ? "ok" : c.status === "failed" ? "bad" : "warn"}`}>
+              <span
+                className={`badge ${c.status === "passed" ? "ok" : c.status === "failed" ? "bad" : "warn"}`}
+              >
                 {c.status === "unverifiable" ? "could not be verified" : c.status}
               </span>{" "}
               {c.message}

@@ -1,0 +1,51 @@
+import { ConfigError } from "@cp/config";
+import { loadLocalCloudConfig, LOCAL_CLOUD_DEFAULTS } from "@cp/config/local-cloud";
+import { describe, expect, it } from "vitest";
+
+describe("local cloud configuration", () => {
+  it("has local defaults matching scripts/services.sh", () => {
+    const c = loadLocalCloudConfig({});
+    expect(c.port).toBe(4300);
+    expect(c.publicPorts).toEqual({ first: 4401, last: 4599 });
+    expect(c.mysql).toEqual({
+      host: "127.0.0.1",
+      port: 53306,
+      user: "cloud",
+      password: LOCAL_CLOUD_DEFAULTS.mysqlPassword,
+    });
+    expect(c.s3).toEqual({
+      endpoint: "http://127.0.0.1:59000",
+      accessKeyId: "S3RVER",
+      secretAccessKey: "S3RVER",
+    });
+    expect(c.backoff).toEqual({ initialMs: 200, maxMs: 10_000 });
+    expect(c.token).toBeUndefined();
+  });
+
+  it("derives the S3 endpoint from the s3rver port unless set", () => {
+    expect(loadLocalCloudConfig({ CP_LOCAL_S3_PORT: "59001" }).s3.endpoint).toBe("http://127.0.0.1:59001");
+    expect(loadLocalCloudConfig({ CP_LOCAL_CLOUD_S3_ENDPOINT: "http://s3.local:9000" }).s3.endpoint).toBe(
+      "http://s3.local:9000",
+    );
+  });
+
+  it("names the variable that is wrong", () => {
+    expect(() => loadLocalCloudConfig({ CP_LOCAL_CLOUD_PUBLIC_PORTS: "4599-4401" })).toThrow(
+      /CP_LOCAL_CLOUD_PUBLIC_PORTS/,
+    );
+    expect(() => loadLocalCloudConfig({ CP_LOCAL_CLOUD_TOKEN: "short" })).toThrow(/CP_LOCAL_CLOUD_TOKEN/);
+    expect(() =>
+      loadLocalCloudConfig({
+        CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS: "500",
+        CP_LOCAL_CLOUD_BACKOFF_MAX_MS: "100",
+      }),
+    ).toThrow(/CP_LOCAL_CLOUD_BACKOFF_MAX_MS/);
+  });
+
+  it("refuses the demo MariaDB password in production", () => {
+    expect(() => loadLocalCloudConfig({ CP_MODE: "production" })).toThrow(ConfigError);
+    expect(
+      loadLocalCloudConfig({ CP_MODE: "production", CP_LOCAL_CLOUD_MYSQL_PASSWORD: "a-real-one" }).mode,
+    ).toBe("production");
+  });
+});

@@ -1,0 +1,96 @@
+// The tenant's own database: its schema (one table, `runs`), writes from the API, real load for /admin/load, and its
+// CPU time from MariaDB's per-user statistics (userstat=1; reading them needs the PROCESS privilege).
+import { createPool, type Pool, type RowDataPacket, type ResultSetHeader } from "mysql2/promise";
+import type { TenantConfig } from "./config";
+
+export class TenantDatabase {
+  readonly pool: Pool;
+  private schemaReady = false;
+
+  constructor(private readonly config: TenantConfig) {
+    this.pool = createPool({
+      host: config.DB_HOST,
+      port: config.DB_PORT,
+      user: config.DB_USER,
+      password: config.DB_PASSWORD,
+      database: config.DB_NAME,
+      connectionLimit: config.DB_MAX_CONNECTIONS,
+      maxIdle: Math.min(4, config.DB_MAX_CONNECTIONS),
+      idleTimeout: 30_000,
+      connectTimeout: 5_000,
+      waitForConnections: true,
+      queueLimit: 1_000,
+    });
+  }
+
+  /** Idempotent: safe on every start, and by old and new processes side by side during an upgrade. */
+  async ensureSchema(): Promise<void> {
+    if (this.schemaReady) return;
+    await this.pool.query(
+      `CREATE TABLE IF NOT EXISTS runs (
+         id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+         api_key_hash CHAR(16) NOT NULL,
+         name VARCHAR(200) NOT NULL,
+         payload TEXT NULL,
+         created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+         KEY runs_created_at (created_at)
+       ) ENGINE=InnoDB`,
+    );
+    this.schemaReady = true;
+  }
+
+  /** The health check: the schema exists and the table answers. */
+  async check(): Promise<void> {
+    await this.ensureSchema();
+    await this.pool.query("SELECT id FROM runs ORDER BY id DESC LIMIT 1");
+  }
+
+  async insertRun(apiKeyHash: string, name: string, payload: string | null): Promise<number> {
+    await this.ensureSchema();
+    const [result] = await this.pool.execute<ResultSetHeader>(
+      "INSERT INTO runs (api_key_hash, name, payload) VALUES (?, ?, ?)",
+      [apiKeyHash, name, payload],
+    );
+    return result.insertId;
+  }
+
+  async countRuns(): Promise<number> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM runs");
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Seconds of database CPU spent on this tenant's user, or null when the server keeps no statistics. */
+  async cpuSeconds(): Promise<number | null> {
+    const [rows] = await this.pool.query<RowDataPacket[]>(
+      "SELECT CPU_TIME AS cpu FROM information_schema.USER_STATISTICS WHERE USER = ?",
+      [this.config.DB_USER],
+    );
+    const cpu = rows[0]?.cpu;
+    return cpu === undefined || cpu === null ? null : Number(cpu);
+  }
+
+  /**
+   * Runs `queries` real queries, `concurrency` at a time: each hashes rows' worth of data inside the server and
+   * reads the `runs` table, so the user's CPU time rises measurably.
+   */
+  async runLoad(queries: number, concurrency: number): Promise<{ queries: number; ms: number }> {
+    await this.ensureSchema();
+    const started = Date.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < queries) {
+        const i = next++;
+        await this.pool.query(
+          "SELECT BENCHMARK(20000, SHA2(CONCAT(?, RAND()), 256)) AS b, (SELECT COUNT(*) FROM runs WHERE name <> ?) AS n",
+          [`load-${i}`, `load-${i}`],
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queries) }, worker));
+    return { queries, ms: Date.now() - started };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
