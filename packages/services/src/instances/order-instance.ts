@@ -131,11 +131,16 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
     await wakeOperation(created.op.id);
     return { instanceId: created.instance.id, slug: created.instance.slug, duplicate: false };
   } catch (err) {
-    if (isUniqueViolation(err, "orderKey")) return orderInstance(ctx, input);
-    if (isUniqueViolation(err, "slug"))
-      throw conflict(`subdomain: "${order.subdomain}" is taken; choose another.`, "subdomain");
-    if (isUniqueViolation(err, "name"))
-      throw conflict(`name: your organization already has an instance named "${order.name}".`, "name");
+    if (isUniqueViolation(err)) {
+      // A double submit racing this one may trip any unique index first: the order key decides.
+      const dup = await db().instance.findUnique({
+        where: { orgId_orderKey: { orgId, orderKey: input.idempotencyKey } },
+        select: { id: true, slug: true },
+      });
+      if (dup) return { instanceId: dup.id, slug: dup.slug, duplicate: true };
+    }
+    if (isUniqueViolation(err, "slug")) throw conflict(`subdomain: "${order.subdomain}" is taken; choose another.`, "subdomain");
+    if (isUniqueViolation(err, "name")) throw conflict(`name: your organization already has an instance named "${order.name}".`, "name");
     throw err;
   }
 }
