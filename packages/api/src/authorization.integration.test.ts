@@ -64,6 +64,11 @@ const TABLE: Record<string, Row> = {
 
   "orgs.list": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => ({}) },
   "orgs.get": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
+  "orgs.setQuota": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: ({ world }) => ({ orgId: world.orgB.id, instanceQuota: 7 }),
+    audit: { action: "org.quota_change", viaStaff: true },
+  },
   "orgs.create": {
     expect: [U, F, F, F, F, F, ok],
     input: () => {

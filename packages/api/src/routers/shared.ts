@@ -8,6 +8,7 @@ export const ZOrgSummary = z.object({
   name: z.string(),
   slug: z.string(),
   plan: ZPlan,
+  instanceQuota: z.number().int(),
   role: ZOrgRole.nullable(),
 });
 export const ZInstanceRow = z.object({

@@ -4,7 +4,7 @@ import {
   badRequest,
   isStaff,
   notFound,
-  ZUpdateInput,
+  type ZUpdateInput,
   type Actor,
   type InstanceConfig,
 } from "@cp/core";
@@ -12,7 +12,7 @@ import { db, type Prisma } from "@cp/db";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import type { ServiceContext } from "../context";
-import { createOperationTx, wakeOperation } from "../operations/operations";
+import { createOperationTx, wakeOperation, type NewOperation } from "../operations/operations";
 import { settleInstanceAfterFailure } from "../operations/run-operation";
 
 const ACTIVE = ["queued", "running"] as const;
@@ -21,6 +21,34 @@ async function findInstance(orgId: string, instanceId: string) {
   const i = await db().instance.findFirst({ where: { id: instanceId, orgId } });
   if (!i) throw notFound("Instance");
   return i;
+}
+
+type InstanceRow = Awaited<ReturnType<typeof findInstance>>;
+
+/**
+ * Queues an operation for the instance with its audit event in one transaction (plus any extra writes), then wakes
+ * a worker. The operation waits behind whatever the instance already has queued.
+ */
+async function queueInstanceOperation(
+  ctx: ServiceContext,
+  i: InstanceRow,
+  op: { kind: NewOperation["kind"]; params?: Record<string, unknown> },
+  audit: { action: string; before?: unknown; after?: unknown },
+  extra?: (tx: Prisma.TransactionClient) => Promise<unknown>,
+) {
+  const created = await db().$transaction(async (tx) => {
+    await extra?.(tx);
+    const row = await createOperationTx(tx, {
+      instanceId: i.id,
+      kind: op.kind,
+      params: op.params,
+      requestedById: ctx.actor.userId,
+    });
+    await recordAudit(tx, ctx, { ...audit, targetType: "instance", targetId: i.id, orgId: i.orgId });
+    return row;
+  });
+  await wakeOperation(created.id);
+  return { operationId: created.id };
 }
 
 /** The instance page: state, health, configuration (no secrets), outputs, the active operation and allowed actions. */
@@ -152,26 +180,17 @@ export async function updateInstance(
     throw new AppError("PRECONDITION_FAILED", `${i.name} failed; retry provisioning before changing it.`);
   if (!input.patch.size && !input.patch.reliability)
     throw badRequest("patch: change at least one setting.", "patch");
-  const op = await db().$transaction(async (tx) => {
-    const op = await createOperationTx(tx, {
-      instanceId: i.id,
-      kind: "update",
-      params: input.patch as Record<string, unknown>,
-      requestedById: ctx.actor.userId,
-    });
-    const config = i.config as unknown as InstanceConfig;
-    await recordAudit(tx, ctx, {
+  const config = i.config as unknown as InstanceConfig;
+  return queueInstanceOperation(
+    ctx,
+    i,
+    { kind: "update", params: input.patch as Record<string, unknown> },
+    {
       action: "instance.update",
-      targetType: "instance",
-      targetId: i.id,
-      orgId: i.orgId,
       before: { size: i.size, reliability: config.reliability },
       after: input.patch,
-    });
-    return op;
-  });
-  await wakeOperation(op.id);
-  return { operationId: op.id };
+    },
+  );
 }
 
 /** Stops the instance (typed-name confirmation); its data is kept for the retention period, then destroyed. */
@@ -188,23 +207,12 @@ export async function deprovisionInstance(
     where: { instanceId: i.id, kind: "deprovision", status: { in: [...ACTIVE] } },
   });
   if (queued) throw new AppError("CONFLICT", `${i.name} is already being deprovisioned.`);
-  const op = await db().$transaction(async (tx) => {
-    const op = await createOperationTx(tx, {
-      instanceId: i.id,
-      kind: "deprovision",
-      requestedById: ctx.actor.userId,
-    });
-    await recordAudit(tx, ctx, {
-      action: "instance.deprovision",
-      targetType: "instance",
-      targetId: i.id,
-      orgId: i.orgId,
-      before: { status: i.status },
-    });
-    return op;
-  });
-  await wakeOperation(op.id);
-  return { operationId: op.id };
+  return queueInstanceOperation(
+    ctx,
+    i,
+    { kind: "deprovision" },
+    { action: "instance.deprovision", before: { status: i.status } },
+  );
 }
 
 /** Cancels a queued operation at once, or asks the worker to stop a running one (forced after a grace period). */
@@ -263,28 +271,17 @@ export async function retryInstance(ctx: ServiceContext, input: { orgId: string;
     select: { kind: true, params: true },
   });
   const kind = last?.kind === "undelete" ? "undelete" : "provision";
-  const op = await db().$transaction(async (tx) => {
-    await tx.instance.update({
-      where: { id: i.id },
-      data: { status: "provisioning", statusReason: "Retry queued." },
-    });
-    const op = await createOperationTx(tx, {
-      instanceId: i.id,
-      kind,
-      requestedById: ctx.actor.userId,
-      params: (last?.params ?? {}) as Prisma.JsonObject,
-    });
-    await recordAudit(tx, ctx, {
-      action: "instance.retry",
-      targetType: "instance",
-      targetId: i.id,
-      orgId: i.orgId,
-      before: { status: i.status, reason: i.statusReason },
-    });
-    return op;
-  });
-  await wakeOperation(op.id);
-  return { operationId: op.id };
+  return queueInstanceOperation(
+    ctx,
+    i,
+    { kind, params: (last?.params ?? {}) as Record<string, unknown> },
+    { action: "instance.retry", before: { status: i.status, reason: i.statusReason } },
+    (tx) =>
+      tx.instance.update({
+        where: { id: i.id },
+        data: { status: "provisioning", statusReason: "Retry queued." },
+      }),
+  );
 }
 
 /** Staff bring back a deprovisioned instance during retention: the scheduled destroy is cancelled. */
@@ -296,29 +293,19 @@ export async function undeleteInstance(ctx: ServiceContext, input: { orgId: stri
       `${i.name} is not within its retention period; it cannot be undeleted.`,
     );
   }
-  const op = await db().$transaction(async (tx) => {
-    await tx.operation.updateMany({
-      where: { instanceId: i.id, kind: "destroy", status: "queued" },
-      data: {
-        status: "cancelled",
-        finishedAt: new Date(),
-        error: `Cancelled: ${ctx.actor.email} undeleted the instance.`,
-      },
-    });
-    const op = await createOperationTx(tx, {
-      instanceId: i.id,
-      kind: "undelete",
-      requestedById: ctx.actor.userId,
-    });
-    await recordAudit(tx, ctx, {
-      action: "instance.undelete",
-      targetType: "instance",
-      targetId: i.id,
-      orgId: i.orgId,
-      before: { status: i.status, retentionUntil: i.retentionUntil },
-    });
-    return op;
-  });
-  await wakeOperation(op.id);
-  return { operationId: op.id };
+  return queueInstanceOperation(
+    ctx,
+    i,
+    { kind: "undelete" },
+    { action: "instance.undelete", before: { status: i.status, retentionUntil: i.retentionUntil } },
+    (tx) =>
+      tx.operation.updateMany({
+        where: { instanceId: i.id, kind: "destroy", status: "queued" },
+        data: {
+          status: "cancelled",
+          finishedAt: new Date(),
+          error: `Cancelled: ${ctx.actor.email} undeleted the instance.`,
+        },
+      }),
+  );
 }

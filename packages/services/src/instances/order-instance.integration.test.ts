@@ -32,7 +32,15 @@ beforeAll(async () => {
   const port = await freePort();
   issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
-    clients: [{ client_id: "tenant", client_secret: "s", redirect_uris: ["http://127.0.0.1/cb"], grant_types: ["authorization_code"], response_types: ["code"] }],
+    clients: [
+      {
+        client_id: "tenant",
+        client_secret: "s",
+        redirect_uris: ["http://127.0.0.1/cb"],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      },
+    ],
     pkce: { required: () => true },
   });
   const server = provider.listen(port, "127.0.0.1");
@@ -40,15 +48,29 @@ beforeAll(async () => {
 });
 afterAll(() => closeOidc());
 
-async function orgWithAdmin(opts: { plan?: "dedicated" | "saas"; quota?: number; staffRole?: "none" | "sre" } = {}) {
+async function orgWithAdmin(
+  opts: { plan?: "dedicated" | "saas"; quota?: number; staffRole?: "none" | "sre" } = {},
+) {
   const suffix = randomUUID().slice(0, 8);
   const org = await db().organization.create({
-    data: { name: `Order ${suffix}`, slug: `order-${suffix}`, plan: opts.plan ?? "dedicated", instanceQuota: opts.quota ?? 10 },
+    data: {
+      name: `Order ${suffix}`,
+      slug: `order-${suffix}`,
+      plan: opts.plan ?? "dedicated",
+      instanceQuota: opts.quota ?? 10,
+    },
   });
-  const user = await db().user.create({ data: { email: `admin-${suffix}@example.com`, staffRole: opts.staffRole ?? "none" } });
+  const user = await db().user.create({
+    data: { email: `admin-${suffix}@example.com`, staffRole: opts.staffRole ?? "none" },
+  });
   await db().membership.create({ data: { orgId: org.id, userId: user.id, role: "admin" } });
   const ctx: ServiceContext = {
-    actor: { userId: user.id, email: user.email, staffRole: opts.staffRole ?? "none", memberships: [{ orgId: org.id, role: "admin" }] },
+    actor: {
+      userId: user.id,
+      email: user.email,
+      staffRole: opts.staffRole ?? "none",
+      memberships: [{ orgId: org.id, role: "admin" }],
+    },
     ip: "203.0.113.9",
     userAgent: "test",
     requestId: randomUUID(),
@@ -73,7 +95,11 @@ function order(sub: string, overrides: Partial<OrderInput> = {}): OrderInput {
   };
 }
 
-const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e: { code?: string }) => e.code ?? String(e));
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => "ok",
+    (e: { code?: string }) => e.code ?? String(e),
+  );
 
 describe("orderInstance", () => {
   it("places one order for a double submit with the same idempotency key", async () => {
@@ -92,15 +118,23 @@ describe("orderInstance", () => {
   it("explains the quota, the plan and a taken subdomain", async () => {
     const { org, ctx, suffix } = await orgWithAdmin({ quota: 1 });
     await orderInstance(ctx, { orgId: org.id, idempotencyKey: randomUUID(), order: order(`q1-${suffix}`) });
-    await expect(orderInstance(ctx, { orgId: org.id, idempotencyKey: randomUUID(), order: order(`q2-${suffix}`) })).rejects.toThrow(
-      /reached its quota of 1 dedicated instance/,
-    );
+    await expect(
+      orderInstance(ctx, { orgId: org.id, idempotencyKey: randomUUID(), order: order(`q2-${suffix}`) }),
+    ).rejects.toThrow(/reached its quota of 1 dedicated instance/);
     const saas = await orgWithAdmin({ plan: "saas" });
-    await expect(orderInstance(saas.ctx, { orgId: saas.org.id, idempotencyKey: randomUUID(), order: order(`s-${saas.suffix}`) })).rejects.toThrow(
-      /Dedicated plan/,
-    );
+    await expect(
+      orderInstance(saas.ctx, {
+        orgId: saas.org.id,
+        idempotencyKey: randomUUID(),
+        order: order(`s-${saas.suffix}`),
+      }),
+    ).rejects.toThrow(/Dedicated plan/);
     const other = await orgWithAdmin();
-    const taken = orderInstance(other.ctx, { orgId: other.org.id, idempotencyKey: randomUUID(), order: order(`q1-${suffix}`) });
+    const taken = orderInstance(other.ctx, {
+      orgId: other.org.id,
+      idempotencyKey: randomUUID(),
+      order: order(`q1-${suffix}`),
+    });
     await expect(taken).rejects.toMatchObject({ code: "CONFLICT", field: "subdomain" });
   });
 
@@ -110,12 +144,18 @@ describe("orderInstance", () => {
     const r = await orderInstance(ctx, {
       orgId: org.id,
       idempotencyKey: randomUUID(),
-      order: order(`sso-${suffix}`, { sso: { mode: "oidc", issuer, clientId: "tenant", clientSecret: secret, flow: "pkce" } }),
+      order: order(`sso-${suffix}`, {
+        sso: { mode: "oidc", issuer, clientId: "tenant", clientSecret: secret, flow: "pkce" },
+      }),
     });
-    const row = await db().instanceSecret.findUniqueOrThrow({ where: { instanceId_name: { instanceId: r.instanceId, name: "sso.clientSecret" } } });
+    const row = await db().instanceSecret.findUniqueOrThrow({
+      where: { instanceId_name: { instanceId: r.instanceId, name: "sso.clientSecret" } },
+    });
     expect(row.ciphertext).not.toContain(secret);
     expect(row.ciphertext).toMatch(/^v1\./);
-    expect(decryptSecret(row.ciphertext, { associatedData: `${r.instanceId}:sso.clientSecret` })).toBe(secret);
+    expect(decryptSecret(row.ciphertext, { associatedData: `${r.instanceId}:sso.clientSecret` })).toBe(
+      secret,
+    );
     const inst = await db().instance.findUniqueOrThrow({ where: { id: r.instanceId } });
     expect(JSON.stringify(inst)).not.toContain(secret);
     expect(JSON.stringify(await getInstance(ctx.actor, org.id, r.instanceId))).not.toContain(secret);
@@ -129,7 +169,13 @@ describe("orderInstance", () => {
       orgId: org.id,
       idempotencyKey: randomUUID(),
       order: order(`badsso-${suffix}`, {
-        sso: { mode: "oidc", issuer: "http://127.0.0.1:9/nothing", clientId: "x", clientSecret: "y", flow: "pkce" },
+        sso: {
+          mode: "oidc",
+          issuer: "http://127.0.0.1:9/nothing",
+          clientId: "x",
+          clientSecret: "y",
+          flow: "pkce",
+        },
       }),
     });
     await expect(bad).rejects.toMatchObject({ code: "BAD_REQUEST", field: "sso.issuer" });
@@ -137,7 +183,12 @@ describe("orderInstance", () => {
   });
 
   it("runs the BYOB checks: a missing bucket blocks; warnings need staff to accept them", async () => {
-    const s3 = new S3Client({ endpoint: S3_ENDPOINT, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+    const s3 = new S3Client({
+      endpoint: S3_ENDPOINT,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
     const { org, ctx, suffix } = await orgWithAdmin();
     const bucket = `byob-${suffix}`;
     const byob = (name: string): OrderInput["storage"] => ({
@@ -147,18 +198,35 @@ describe("orderInstance", () => {
       endpoint: S3_ENDPOINT,
       access: { kind: "keys", accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
     });
-    const missing = orderInstance(ctx, { orgId: org.id, idempotencyKey: randomUUID(), order: order(`byob0-${suffix}`, { storage: byob(`nope-${suffix}`) }) });
+    const missing = orderInstance(ctx, {
+      orgId: org.id,
+      idempotencyKey: randomUUID(),
+      order: order(`byob0-${suffix}`, { storage: byob(`nope-${suffix}`) }),
+    });
     await expect(missing).rejects.toMatchObject({ code: "BAD_REQUEST" });
 
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await s3.send(
       new PutBucketCorsCommand({
         Bucket: bucket,
-        CORSConfiguration: { CORSRules: [{ AllowedMethods: ["GET", "HEAD", "PUT"], AllowedOrigins: ["*"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag"] }] },
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedMethods: ["GET", "HEAD", "PUT"],
+              AllowedOrigins: ["*"],
+              AllowedHeaders: ["*"],
+              ExposeHeaders: ["ETag"],
+            },
+          ],
+        },
       }),
     );
     // s3rver cannot answer versioning and encryption questions: a customer cannot accept that on their own.
-    const customer = orderInstance(ctx, { orgId: org.id, idempotencyKey: randomUUID(), order: order(`byob1-${suffix}`, { storage: byob(bucket) }) });
+    const customer = orderInstance(ctx, {
+      orgId: org.id,
+      idempotencyKey: randomUUID(),
+      order: order(`byob1-${suffix}`, { storage: byob(bucket) }),
+    });
     await expect(customer).rejects.toMatchObject({ code: "PRECONDITION_FAILED", field: "storage" });
     expect(await codeOf(customer)).toBe("PRECONDITION_FAILED");
 
@@ -170,11 +238,19 @@ describe("orderInstance", () => {
       order: order(`byob2-${suffix}`, { storage: byob(bucket) }),
     });
     const inst = await db().instance.findUniqueOrThrow({ where: { id: placed.instanceId } });
-    const checks = inst.checks as { warnings: number; acceptedBy: string; items: { id: string; status: string }[] };
+    const checks = inst.checks as {
+      warnings: number;
+      acceptedBy: string;
+      items: { id: string; status: string }[];
+    };
     expect(checks.warnings).toBeGreaterThan(0);
     expect(checks.acceptedBy).toBe(ctx.actor.email);
     expect(checks.items.find((c) => c.status === "failed")).toBeUndefined();
-    const key = await db().instanceSecret.findUniqueOrThrow({ where: { instanceId_name: { instanceId: inst.id, name: "storage.secretAccessKey" } } });
-    expect(decryptSecret(key.ciphertext, { associatedData: `${inst.id}:storage.secretAccessKey` })).toBe("S3RVER");
+    const key = await db().instanceSecret.findUniqueOrThrow({
+      where: { instanceId_name: { instanceId: inst.id, name: "storage.secretAccessKey" } },
+    });
+    expect(decryptSecret(key.ciphertext, { associatedData: `${inst.id}:storage.secretAccessKey` })).toBe(
+      "S3RVER",
+    );
   });
 });

@@ -139,8 +139,10 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
       });
       if (dup) return { instanceId: dup.id, slug: dup.slug, duplicate: true };
     }
-    if (isUniqueViolation(err, "slug")) throw conflict(`subdomain: "${order.subdomain}" is taken; choose another.`, "subdomain");
-    if (isUniqueViolation(err, "name")) throw conflict(`name: your organization already has an instance named "${order.name}".`, "name");
+    if (isUniqueViolation(err, "slug"))
+      throw conflict(`subdomain: "${order.subdomain}" is taken; choose another.`, "subdomain");
+    if (isUniqueViolation(err, "name"))
+      throw conflict(`name: your organization already has an instance named "${order.name}".`, "name");
     throw err;
   }
 }

@@ -10,6 +10,7 @@ export interface OrgSummary {
   name: string;
   slug: string;
   plan: Plan;
+  instanceQuota: number;
   /** The caller's role, or null for staff who are not members. */
   role: OrgRole | null;
 }
@@ -32,7 +33,7 @@ export async function listOrganizations(actor: Actor, search?: string | null): P
     },
     orderBy: { name: "asc" },
     take: 500,
-    select: { id: true, name: true, slug: true, plan: true },
+    select: { id: true, name: true, slug: true, plan: true, instanceQuota: true },
   });
   return orgs.map((o) => ({ ...o, role: actor.memberships.find((m) => m.orgId === o.id)?.role ?? null }));
 }
@@ -92,4 +93,29 @@ export async function createOrganization(
       throw conflict(`slug: "${input.slug}" is taken; choose another.`, "slug");
     throw err;
   }
+}
+
+/** Staff set how many dedicated instances an org may have; the order wizard explains it when reached. */
+export async function setInstanceQuota(ctx: ServiceContext, input: { orgId: string; instanceQuota: number }) {
+  return db().$transaction(async (tx) => {
+    const org = await tx.organization.findUnique({
+      where: { id: input.orgId },
+      select: { id: true, instanceQuota: true },
+    });
+    if (!org) throw notFound("Organization");
+    const updated = await tx.organization.update({
+      where: { id: org.id },
+      data: { instanceQuota: input.instanceQuota },
+      select: { id: true, instanceQuota: true },
+    });
+    await recordAudit(tx, ctx, {
+      action: "org.quota_change",
+      targetType: "organization",
+      targetId: org.id,
+      orgId: org.id,
+      before: { instanceQuota: org.instanceQuota },
+      after: { instanceQuota: input.instanceQuota },
+    });
+    return updated;
+  });
 }

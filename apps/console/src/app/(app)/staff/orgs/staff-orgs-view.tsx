@@ -7,7 +7,7 @@ import { useState } from "react";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 
-export function StaffOrgsView({ canCreate }: { canCreate: boolean }) {
+export function StaffOrgsView({ canCreate, canSetQuota }: { canCreate: boolean; canSetQuota: boolean }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const orgs = useQuery(trpc.orgs.list.queryOptions({}));
@@ -93,6 +93,7 @@ export function StaffOrgsView({ canCreate }: { canCreate: boolean }) {
               <th scope="col">Name</th>
               <th scope="col">Slug</th>
               <th scope="col">Plan</th>
+              <th scope="col">Instance quota</th>
             </tr>
           </thead>
           <tbody>
@@ -105,11 +106,53 @@ export function StaffOrgsView({ canCreate }: { canCreate: boolean }) {
                   <code>{o.slug}</code>
                 </td>
                 <td>{PLAN_LABELS[o.plan]}</td>
+                <td>
+                  {canSetQuota ? (
+                    <QuotaEditor orgId={o.id} name={o.name} quota={o.instanceQuota} />
+                  ) : (
+                    o.instanceQuota
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </>
+  );
+}
+
+function QuotaEditor({ orgId, name, quota }: { orgId: string; name: string; quota: number }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [value, setValue] = useState(quota);
+  const save = useMutation(
+    trpc.orgs.setQuota.mutationOptions({
+      onSuccess: () => qc.invalidateQueries({ queryKey: trpc.orgs.list.queryKey() }),
+    }),
+  );
+  return (
+    <form
+      className="inline"
+      aria-label={`Instance quota of ${name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ orgId, instanceQuota: value });
+      }}
+    >
+      <input
+        type="number"
+        min={0}
+        max={1000}
+        aria-label="Quota"
+        value={value}
+        onChange={(e) => setValue(Number(e.target.value))}
+        style={{ width: "6rem" }}
+      />
+      <button type="submit" className="secondary" disabled={save.isPending || value === quota}>
+        Save
+      </button>
+      {save.error && <QueryError error={save.error} />}
+    </form>
   );
 }
