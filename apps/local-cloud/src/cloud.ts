@@ -551,6 +551,10 @@ export class LocalCloud {
     const inflight = (rt.inflight = new AbortController());
     try {
       if (inst.suspended) {
+        // Point the router at "suspended" first, so callers see a clean 503 rather than a 502 while it stops.
+        rt.step = "router";
+        await router.open(slug, inst.publicPort, suspendedTarget);
+        router.point(slug, suspendedTarget);
         rt.step = "service";
         this.clearRestart(rt);
         const old = rt.proc;
@@ -558,9 +562,6 @@ export class LocalCloud {
         rt.procHash = null;
         if (old) await stopTenant(old, config.stopTimeoutMs);
         inst.pid = null;
-        rt.step = "router";
-        await router.open(slug, inst.publicPort, suspendedTarget);
-        router.point(slug, suspendedTarget);
         rt.status = "suspended";
       } else {
         rt.step = "database";

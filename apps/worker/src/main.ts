@@ -11,7 +11,7 @@ import { createEngines } from "./engines";
 import { ensureReconcileScheduler, ensureSweepScheduler, startWorkers, type RunningWorkers } from "./worker";
 
 const SHUTDOWN_TIMEOUT_MS = 30_000;
-/** How often the sweep schedule is re-asserted, in case Redis lost it. */
+/** At most how often the schedules are re-asserted, in case Redis lost them (also every 5 reconcile intervals). */
 const SCHEDULE_REFRESH_MS = 60_000;
 
 function loadEnvOrExit() {
@@ -97,9 +97,12 @@ async function main(): Promise<void> {
     { sweepEveryMs: cfg.CP_OUTBOX_POLL_MS, reconcileEveryMs: cfg.CP_RECONCILE_INTERVAL_MS },
     "schedules set",
   );
-  const refreshTimer = setInterval(() => {
-    schedule().catch((err: unknown) => log.warn({ err }, "could not refresh the schedules"));
-  }, SCHEDULE_REFRESH_MS);
+  const refreshTimer = setInterval(
+    () => {
+      schedule().catch((err: unknown) => log.warn({ err }, "could not refresh the schedules"));
+    },
+    Math.min(SCHEDULE_REFRESH_MS, cfg.CP_RECONCILE_INTERVAL_MS * 5),
+  );
   refreshTimer.unref();
   running.refreshTimer = refreshTimer;
 

@@ -26,6 +26,19 @@ async function findInstance(orgId: string, instanceId: string) {
 type InstanceRow = Awaited<ReturnType<typeof findInstance>>;
 
 /**
+ * Inside the transaction: locks the instance row and refuses new work once a deprovision is queued or running, so
+ * nothing queued behind it can bring a deleted instance back.
+ */
+async function assertNotBeingDeprovisioned(tx: Prisma.TransactionClient, i: InstanceRow) {
+  await tx.$queryRaw`SELECT id FROM "Instance" WHERE id = ${i.id} FOR UPDATE`;
+  const pending = await tx.operation.count({
+    where: { instanceId: i.id, kind: { in: ["deprovision", "destroy"] }, status: { in: [...ACTIVE] } },
+  });
+  if (pending)
+    throw new AppError("CONFLICT", `${i.name} is being deprovisioned; it cannot be changed any more.`);
+}
+
+/**
  * Queues an operation for the instance with its audit event in one transaction (plus any extra writes), then wakes
  * a worker. The operation waits behind whatever the instance already has queued.
  */
@@ -190,6 +203,7 @@ export async function updateInstance(
       before: { size: i.size, reliability: config.reliability },
       after: input.patch,
     },
+    (tx) => assertNotBeingDeprovisioned(tx, i),
   );
 }
 
@@ -203,15 +217,12 @@ export async function deprovisionInstance(
     throw badRequest(`confirmName: type the instance name "${i.name}" exactly to confirm.`, "confirmName");
   }
   assertAcceptsWork(i, "deprovisioned again");
-  const queued = await db().operation.count({
-    where: { instanceId: i.id, kind: "deprovision", status: { in: [...ACTIVE] } },
-  });
-  if (queued) throw new AppError("CONFLICT", `${i.name} is already being deprovisioned.`);
   return queueInstanceOperation(
     ctx,
     i,
     { kind: "deprovision" },
     { action: "instance.deprovision", before: { status: i.status } },
+    (tx) => assertNotBeingDeprovisioned(tx, i),
   );
 }
 

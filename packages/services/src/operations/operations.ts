@@ -34,9 +34,16 @@ export async function createOperationTx(tx: Db, op: NewOperation) {
  * After commit: wake a worker. The job carries only the id and is only a wake-up: if Redis loses it, the
  * reconciler enqueues another one.
  */
-export async function wakeOperation(operationId: string, attempt = 0, delayMs?: number): Promise<void> {
+export async function wakeOperation(
+  operationId: string,
+  attempt = 0,
+  delayMs?: number,
+  /** Makes the job id unique per reconciler tick: a wake-up held by a dead worker must not block a new one. */
+  tick?: string,
+): Promise<void> {
   try {
-    await enqueue("operationRun", { operationId }, { dedupeOn: [operationId, String(attempt)], delayMs });
+    const dedupeOn = [operationId, String(attempt), ...(tick ? [tick] : [])];
+    await enqueue("operationRun", { operationId }, { dedupeOn, delayMs });
   } catch (err) {
     logger().warn({ err, operationId }, "could not enqueue an operation wake-up; the reconciler will");
   }
@@ -53,8 +60,10 @@ export interface ClaimedOperation {
 }
 
 /**
- * Claims the oldest waiting operation of an instance, if it is due and nothing else of that instance runs.
- * Two workers racing skip each other's locked row; the partial unique index on running operations is the backstop.
+ * Claims the oldest waiting operation of an instance, if it is due and nothing else of that instance runs. Only the
+ * oldest can be claimed: workers racing for it queue on its row lock, and the losers find it no longer queued (a
+ * locked row is never skipped for the next one, which would run operations out of order). The partial unique index
+ * on running operations is the backstop.
  */
 export async function claimNextOperation(
   instanceId: string,
@@ -75,8 +84,8 @@ export async function claimNextOperation(
                SELECT q.id FROM "Operation" q
                 WHERE q."instanceId" = ${instanceId} AND q.status = 'queued'
                 ORDER BY q."createdAt", q.id
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED)
+                LIMIT 1)
+         AND o.status = 'queued'
          AND o."notBefore" <= now()
          AND NOT EXISTS (SELECT 1 FROM "Operation" r WHERE r."instanceId" = ${instanceId} AND r.status = 'running')
       RETURNING o.id, o."instanceId", o.kind, o.attempts, o."maxAttempts", o.params, o."requestedById"`;

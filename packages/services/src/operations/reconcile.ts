@@ -109,7 +109,7 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
     select: { id: true, attempts: true },
   });
   for (const op of heads) {
-    await wakeOperation(op.id, op.attempts);
+    await wakeOperation(op.id, op.attempts, undefined, `r${now.getTime()}`);
     report.woken += 1;
   }
   if (report.expiredLeases || report.failedAfterRetries || report.forcedCancels)

@@ -138,6 +138,13 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
 
   try {
     const instance = await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+    if (instance.deletedAt && op.kind !== "destroy" && op.kind !== "undelete") {
+      throw new EngineError(
+        "FAILED",
+        `${instance.name} was deprovisioned before this ${op.kind} ran; nothing was changed.`,
+        false,
+      );
+    }
     const transitional = RUNNING_STATUS[op.kind];
     if (transitional) {
       await db().instance.update({
@@ -281,8 +288,8 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
             url: o?.url ?? instance.url,
             version: o?.version ?? instance.version,
             outputs: o ? ({ ...o } as Prisma.InputJsonValue) : undefined,
-            deletedAt: null,
-            retentionUntil: null,
+            // Only bringing an instance (back) into being ends its retention; an update never does.
+            ...(op.kind === "update" ? {} : { deletedAt: null, retentionUntil: null }),
           },
         });
         message = { provision: "is running", update: "was updated", undelete: "was restored" }[op.kind] ?? "";
@@ -377,6 +384,10 @@ export async function settleInstanceAfterFailure(
 ) {
   const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
   const what = cancelled ? "was cancelled" : "failed";
+  if (instance.deletedAt && op.kind !== "destroy" && op.kind !== "undelete") {
+    // Work that lost its race with a deprovision: the instance stays deleted; the operation's error says why.
+    return;
+  }
   const data: Prisma.InstanceUpdateInput = (() => {
     switch (op.kind) {
       case "provision":

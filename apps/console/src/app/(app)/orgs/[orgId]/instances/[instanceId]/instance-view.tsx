@@ -209,7 +209,12 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
                     ? `not before ${formatDateTime(o.notBefore)}`
                     : formatDateTime(o.finishedAt)}
                 </td>
-                <td>{o.error ?? (o.status === "succeeded" ? "Done" : "")}</td>
+                <td>
+                  {o.error ?? (o.status === "succeeded" ? "Done" : "")}
+                  {o.startedAt && o.id !== active?.id && (
+                    <LogDetails orgId={orgId} instanceId={instanceId} operationId={o.id} />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -379,5 +384,16 @@ function DeprovisionForm(props: { orgId: string; instanceId: string; name: strin
       </form>
       {deprovision.error && <QueryError error={deprovision.error} />}
     </section>
+  );
+}
+
+/** A finished operation's log, fetched only when someone opens it. */
+function LogDetails(props: { orgId: string; instanceId: string; operationId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Log</summary>
+      {open && <LiveLog {...props} live={false} />}
+    </details>
   );
 }
