@@ -43,6 +43,7 @@ cat <<MSG
   Control Plane is running (CP_MODE=$CP_MODE)
     console   $NEXTAUTH_URL          logs: .data/logs/console.log
     worker    http://localhost:${CP_WORKER_PORT:-3101}/healthz   logs: .data/logs/worker.log (mail is printed there)
+    local cloud http://127.0.0.1:4300/healthz   logs: .data/logs/local-cloud.log (instances get http://127.0.0.1:4401-4599)
 
 MSG
 npx tsx scripts/seed.ts --list | sed 's/^/  /'
