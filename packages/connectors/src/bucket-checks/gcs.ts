@@ -1,11 +1,12 @@
 // Checks a customer's own Google Cloud Storage bucket before it is used for a dedicated instance.
 import { randomUUID } from "node:crypto";
 import { Storage, type Bucket, type StorageOptions } from "@google-cloud/storage";
-import { assertPublicUrl, UnsafeUrlError, type LookupFn } from "../network-guard";
+import type { LookupFn } from "../network-guard";
 import {
   allUnverifiable,
   corsGaps,
   failed,
+  guardEndpoint,
   passed,
   SKIPPED_UNREACHABLE,
   unverifiable,
@@ -71,7 +72,10 @@ export async function checkGcsBucket(
   input: GcsBucketInput,
   opts: GcsCheckOptions = {},
 ): Promise<BucketCheckResult[]> {
-  const endpointProblem = await guardEndpoint(input, opts);
+  const endpointProblem = await guardEndpoint(input.apiEndpoint, opts, {
+    field: "Storage API endpoint",
+    fixHint: "Use Google's public endpoint (leave the API endpoint empty).",
+  });
   if (endpointProblem)
     return [endpointProblem, ...allUnverifiable(GCS_CHECK_IDS.slice(1), SKIPPED_UNREACHABLE)];
   const bucket = createStorage(input, opts).bucket(input.bucket);
@@ -125,24 +129,6 @@ function fixedTokenAuthClient(token: string): NonNullable<StorageOptions["authCl
     getAccessToken: async () => ({ token }),
   };
   return client as unknown as NonNullable<StorageOptions["authClient"]>;
-}
-
-async function guardEndpoint(
-  input: GcsBucketInput,
-  opts: GcsCheckOptions,
-): Promise<BucketCheckResult | null> {
-  if (!input.apiEndpoint || opts.allowPrivate) return null;
-  try {
-    await assertPublicUrl(input.apiEndpoint, {
-      field: "Storage API endpoint",
-      allow: opts.allow,
-      lookup: opts.lookup,
-    });
-    return null;
-  } catch (err) {
-    if (!(err instanceof UnsafeUrlError)) throw err;
-    return failed("exists", err.message, "Use Google's public endpoint (leave the API endpoint empty).");
-  }
 }
 
 interface GcsFailure {

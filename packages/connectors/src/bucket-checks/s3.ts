@@ -12,12 +12,13 @@ import {
   S3Client,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
-import { assertPublicUrl, UnsafeUrlError, type LookupFn } from "../network-guard";
+import type { LookupFn } from "../network-guard";
 import { answerText, describeS3Error, sendExpectingRoot, type S3Failure } from "./s3-errors";
 import {
   allUnverifiable,
   corsGaps,
   failed,
+  guardEndpoint,
   passed,
   SKIPPED_UNREACHABLE,
   unverifiable,
@@ -83,7 +84,10 @@ export async function checkS3Bucket(
 ): Promise<BucketCheckResult[]> {
   const keys = await accessKeys(input, opts);
   if ("results" in keys) return keys.results;
-  const endpointProblem = await guardEndpoint(input, opts);
+  const endpointProblem = await guardEndpoint(input.endpoint, opts, {
+    field: "Bucket endpoint",
+    fixHint: "Use the storage service's public endpoint.",
+  });
   if (endpointProblem)
     return [endpointProblem, ...allUnverifiable(S3_CHECK_IDS.slice(1), SKIPPED_UNREACHABLE)];
 
@@ -162,21 +166,6 @@ async function accessKeys(
         ...allUnverifiable(S3_CHECK_IDS.slice(1), SKIPPED_UNREACHABLE),
       ],
     };
-  }
-}
-
-async function guardEndpoint(input: S3BucketInput, opts: S3CheckOptions): Promise<BucketCheckResult | null> {
-  if (!input.endpoint || opts.allowPrivate) return null;
-  try {
-    await assertPublicUrl(input.endpoint, {
-      field: "Bucket endpoint",
-      allow: opts.allow,
-      lookup: opts.lookup,
-    });
-    return null;
-  } catch (err) {
-    if (!(err instanceof UnsafeUrlError)) throw err;
-    return failed("exists", err.message, "Use the storage service's public endpoint.");
   }
 }
 

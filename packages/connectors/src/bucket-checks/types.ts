@@ -1,6 +1,8 @@
 // The common shape of BYOB bucket checks (S3 and GCS), shown to customers when they order with their own bucket
 // and to staff who may accept warnings.
 
+import { assertPublicUrl, UnsafeUrlError, type LookupFn } from "../network-guard";
+
 export type CheckStatus = "passed" | "failed" | "unverifiable";
 
 export type BucketCheckId =
@@ -116,4 +118,23 @@ export function corsGaps(rules: readonly CorsRule[]): string[] {
   else if (missing.length) gaps.push(`no rule for any origin allows ${missing.join(", ")}`);
   if (noEtag.size) gaps.push(`the rule for ${[...noEtag].join(", ")} does not expose the ETag header`);
   return gaps;
+}
+
+/**
+ * The private-address guard for a user-typed storage endpoint: null when there is none, it is trusted, or it is
+ * public; otherwise a failed "exists" check naming the problem.
+ */
+export async function guardEndpoint(
+  endpoint: string | undefined,
+  opts: { allowPrivate?: boolean; allow?: readonly string[]; lookup?: LookupFn },
+  wording: { field: string; fixHint: string },
+): Promise<BucketCheckResult | null> {
+  if (!endpoint || opts.allowPrivate) return null;
+  try {
+    await assertPublicUrl(endpoint, { field: wording.field, allow: opts.allow, lookup: opts.lookup });
+    return null;
+  } catch (err) {
+    if (!(err instanceof UnsafeUrlError)) throw err;
+    return failed("exists", err.message, wording.fixHint);
+  }
 }
