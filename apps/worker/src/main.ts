@@ -8,7 +8,13 @@ import { checkReadiness, createMailTransport, sweepOutbox } from "@cp/services";
 import { startHealthServer } from "./http";
 import { hostname } from "node:os";
 import { createEngines } from "./engines";
-import { ensureReconcileScheduler, ensureSweepScheduler, startWorkers, type RunningWorkers } from "./worker";
+import {
+  ensureBackupsScheduler,
+  ensureReconcileScheduler,
+  ensureSweepScheduler,
+  startWorkers,
+  type RunningWorkers,
+} from "./worker";
 
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 /** At most how often the schedules are re-asserted, in case Redis lost them (also every 5 reconcile intervals). */
@@ -91,10 +97,15 @@ async function main(): Promise<void> {
     Promise.all([
       ensureSweepScheduler(cfg.CP_OUTBOX_POLL_MS),
       ensureReconcileScheduler(cfg.CP_RECONCILE_INTERVAL_MS),
+      ensureBackupsScheduler(cfg.CP_BACKUP_TICK_MS),
     ]);
   await schedule();
   log.info(
-    { sweepEveryMs: cfg.CP_OUTBOX_POLL_MS, reconcileEveryMs: cfg.CP_RECONCILE_INTERVAL_MS },
+    {
+      sweepEveryMs: cfg.CP_OUTBOX_POLL_MS,
+      reconcileEveryMs: cfg.CP_RECONCILE_INTERVAL_MS,
+      backupsEveryMs: cfg.CP_BACKUP_TICK_MS,
+    },
     "schedules set",
   );
   const refreshTimer = setInterval(

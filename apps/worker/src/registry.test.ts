@@ -13,6 +13,7 @@ describe("job registry", () => {
   it("runs workers only for queues that have handlers", () => {
     expect(queuesWithHandlers().sort()).toEqual([QUEUES.operations, QUEUES.outbox, QUEUES.system].sort());
     expect(Object.keys(registry).sort()).toEqual([
+      "backupsTick",
       "operationReconcile",
       "operationRun",
       "outboxDeliver",

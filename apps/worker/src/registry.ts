@@ -29,6 +29,7 @@ export const registry: Registry = {
   outboxSweep: () => import("./handlers/outbox-sweep").then((m) => m.handleOutboxSweep),
   operationRun: () => import("./handlers/operation-run").then((m) => m.handleOperationRun),
   operationReconcile: () => import("./handlers/operation-reconcile").then((m) => m.handleOperationReconcile),
+  backupsTick: () => import("./handlers/backups-tick").then((m) => m.handleBackupsTick),
 };
 
 /** The queues that have at least one handler: the worker runs a BullMQ Worker for each, and only for those. */

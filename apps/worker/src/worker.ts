@@ -63,6 +63,7 @@ export function startWorkers(options: {
 
 export const SWEEP_SCHEDULER_ID = "outbox-sweep";
 export const RECONCILE_SCHEDULER_ID = "operation-reconcile";
+export const BACKUPS_SCHEDULER_ID = "backups-tick";
 
 /**
  * Creates or refreshes the outbox sweep schedule. Idempotent (any replica may call it), and called again from time
@@ -90,6 +91,19 @@ export async function ensureReconcileScheduler(
     { every: everyMs },
     {
       name: JOBS.operationReconcile.name,
+      data: {},
+      opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
+    },
+  );
+}
+
+/** The backup scheduler's and pruning's schedule; idempotent like the others. */
+export async function ensureBackupsScheduler(everyMs: number = env().CP_BACKUP_TICK_MS): Promise<void> {
+  await getQueue(QUEUES.system).upsertJobScheduler(
+    BACKUPS_SCHEDULER_ID,
+    { every: everyMs },
+    {
+      name: JOBS.backupsTick.name,
       data: {},
       opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
     },

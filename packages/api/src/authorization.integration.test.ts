@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "./root";
 import {
   callerFor,
+  createBackup,
   createInstance,
   createInvitation,
   createMember,
@@ -256,6 +257,75 @@ const TABLE: Record<string, Row> = {
       return { orgId: world.orgA.id, instanceId: i.id };
     },
     audit: { action: "instance.undelete", viaStaff: true },
+  },
+  "backups.list": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id, url: "https://b.example.test" });
+      await createBackup({ orgId: world.orgA.id, instanceId: i.id });
+      return { orgId: world.orgA.id, instanceId: i.id };
+    },
+  },
+  "backups.policy": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+    }),
+  },
+  "backups.updatePolicy": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      policy: { startTime: "02:30", intervalHours: 24, retentionDays: 21 },
+    }),
+    audit: { action: "instance.backup_policy.update", viaStaff: "staff" },
+  },
+  "backups.create": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id, url: "https://b.example.test" })).id,
+    }),
+    audit: { action: "backup.create", viaStaff: "staff" },
+  },
+  "backups.verify": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id, url: "https://b.example.test" });
+      const b = await createBackup({ orgId: world.orgA.id, instanceId: i.id });
+      return { orgId: world.orgA.id, backupId: b.id };
+    },
+    audit: { action: "backup.verify", viaStaff: "staff" },
+  },
+  "backups.restore": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id, url: "https://b.example.test" });
+      const b = await createBackup({ orgId: world.orgA.id, instanceId: i.id });
+      return { orgId: world.orgA.id, backupId: b.id, confirmName: i.name };
+    },
+    audit: { action: "backup.restore", viaStaff: "staff" },
+  },
+  "backups.clone": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      await db().organization.update({ where: { id: world.orgA.id }, data: { instanceQuota: 10_000 } });
+      const i = await createInstance({ orgId: world.orgA.id, url: "https://b.example.test" });
+      const b = await createBackup({ orgId: world.orgA.id, instanceId: i.id });
+      const sub = unique("cln").slice(0, 30).replace(/-+$/, "");
+      return { orgId: world.orgA.id, backupId: b.id, name: `Clone ${sub}`, subdomain: sub };
+    },
+    audit: { action: "instance.clone", viaStaff: "staff" },
+  },
+  "backups.setLimits": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: ({ world }) => ({
+      orgId: world.orgB.id,
+      limits: { retentionMinDays: 3, retentionMaxDays: 90, minIntervalHours: 12 },
+    }),
+    audit: { action: "org.backup_limits.update", viaStaff: true },
   },
   "fleet.list": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
 

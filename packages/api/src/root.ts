@@ -1,4 +1,5 @@
 import { auditRouter } from "./routers/audit/router";
+import { backupsRouter } from "./routers/backups/router";
 import { fleetRouter } from "./routers/fleet/router";
 import { instancesRouter } from "./routers/instances/router";
 import { invitationsRouter } from "./routers/invitations/router";
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   members: membersRouter,
   invitations: invitationsRouter,
   instances: instancesRouter,
+  backups: backupsRouter,
   fleet: fleetRouter,
   audit: auditRouter,
   staff: staffRouter,

@@ -71,6 +71,8 @@ const schema = z.object({
   CP_OPERATION_CANCEL_GRACE_MS: int(100).default(30_000),
   CP_RECONCILE_INTERVAL_MS: int(100).default(15_000),
   CP_OPERATION_MAX_ATTEMPTS: int(1).default(3),
+  /** How often the worker queues due scheduled backups and prunes expired ones. */
+  CP_BACKUP_TICK_MS: int(100).default(60_000),
 });
 
 /** Parses CP_ENCRYPTION_KEYS; null when malformed. The first key encrypts; all of them decrypt. */

@@ -7,3 +7,4 @@ export * from "./schemas";
 export * from "./cursor";
 export * from "./catalog";
 export * from "./order";
+export * from "./backups";

@@ -26,6 +26,8 @@ export const JOBS = {
   },
   /** Resume operations whose worker died, force stuck cancels, wake due operations (DESIGN.md, Operations). */
   operationReconcile: { queue: QUEUES.system, name: "operation.reconcile", schema: z.object({}) },
+  /** Queue scheduled backups that are due and remove expired ones (storage and row together). */
+  backupsTick: { queue: QUEUES.system, name: "backups.tick", schema: z.object({}) },
 } as const;
 
 export type JobKey = keyof typeof JOBS;

@@ -23,3 +23,6 @@ export * from "./instances/order-instance";
 export * from "./instances/order-checks";
 export * from "./instances/cloud-availability";
 export * from "./instances/instance-actions";
+export * from "./backups/backups";
+export * from "./backups/schedule";
+export * from "./backups/backup-operations";

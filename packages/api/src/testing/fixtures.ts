@@ -115,6 +115,7 @@ export async function createInstance(opts: {
   region?: string;
   status?: InstanceStatus;
   createdAt?: Date;
+  url?: string;
 }) {
   instanceCounter += 1;
   const slug = unique("inst");
@@ -130,6 +131,7 @@ export async function createInstance(opts: {
       storageMode: "provider",
       status: opts.status ?? "running",
       createdAt: opts.createdAt,
+      url: opts.url ?? null,
       config: {
         cloud: opts.cloud ?? "aws",
         region: opts.region ?? "eu-west-1",
@@ -208,3 +210,31 @@ export async function createWorld() {
   return { orgA, orgB, users: { memberA, adminA, adminA2, adminB, support, sre, staffAdmin } };
 }
 export type World = Awaited<ReturnType<typeof createWorld>>;
+
+/** A completed (and verified) backup of an instance, as the backup operation leaves it. */
+export async function createBackup(opts: { orgId: string; instanceId: string }) {
+  return db().backup.create({
+    data: {
+      orgId: opts.orgId,
+      instanceId: opts.instanceId,
+      kind: "manual",
+      status: "completed",
+      verification: "verified",
+      sizeBytes: 1024n,
+      durationMs: 100,
+      completedAt: new Date(),
+      expiresAt: new Date(Date.now() + 14 * 86_400_000),
+      artifact: {
+        driver: "local",
+        location: `s3://cp-backups/${opts.instanceId}/fixture/`,
+        sizeBytes: 1024,
+        sha256: "0".repeat(64),
+        durationMs: 100,
+        tables: [],
+        bucketManifest: null,
+        details: {},
+      },
+    },
+    select: { id: true },
+  });
+}

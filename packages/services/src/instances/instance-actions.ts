@@ -13,6 +13,7 @@ import type { z } from "zod";
 import { recordAudit } from "../audit/record-audit";
 import type { ServiceContext } from "../context";
 import { createOperationTx, wakeOperation, type NewOperation } from "../operations/operations";
+import { settleBackupsAfterFailure } from "../backups/backup-operations";
 import { settleInstanceAfterFailure } from "../operations/run-operation";
 
 const ACTIVE = ["queued", "running"] as const;
@@ -246,6 +247,7 @@ export async function cancelOperation(
       });
       if (op.kind === "provision")
         await settleInstanceAfterFailure(tx, op, "Cancelled before it started.", true);
+      else await settleBackupsAfterFailure(tx, op, `Cancelled by ${ctx.actor.email} before it started.`);
     } else if (op.status === "running") {
       await tx.operation.update({ where: { id: op.id }, data: { cancelRequestedAt: new Date() } });
     } else {

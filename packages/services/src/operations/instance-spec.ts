@@ -58,6 +58,7 @@ export async function loadInstanceSpec(instanceId: string): Promise<InstanceSpec
     sso,
     reliability: config.reliability,
     ipAllowlist: config.ipAllowlist ?? [],
+    backup: { retentionDays: i.backupRetentionDays, startTimeUtc: i.backupStartTime },
     tags: { "cp-instance": i.id, "cp-org": i.org.id, "cp-slug": i.slug },
   };
 }

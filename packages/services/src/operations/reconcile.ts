@@ -19,7 +19,7 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
   // 1. Cancels a worker did not honour within the grace period are forced.
   const stuckCancels = await db().operation.findMany({
     where: { status: "running", cancelRequestedAt: { lt: new Date(now.getTime() - graceMs) } },
-    select: { id: true, instanceId: true, kind: true, requestedById: true },
+    select: { id: true, instanceId: true, kind: true, requestedById: true, params: true },
   });
   for (const op of stuckCancels) {
     const done = await db().$transaction(async (tx) => {
@@ -58,6 +58,7 @@ export async function reconcileOperations(now = new Date()): Promise<ReconcileRe
       attempts: true,
       maxAttempts: true,
       requestedById: true,
+      params: true,
     },
   });
   for (const op of expired) {

@@ -5,6 +5,14 @@ import { logger } from "@cp/config/logger";
 import { SIZES, type InstanceConfig, type SizeId } from "@cp/core";
 import { db, type InstanceStatus, type Prisma } from "@cp/db";
 import { EngineError, type Engine, type EngineHooks, type EngineOutputs } from "@cp/engine";
+import {
+  backupIdOf,
+  completeBackupTx,
+  restoreStep,
+  settleBackupsAfterFailure,
+  takeBackupStep,
+  verifyBackupStep,
+} from "../backups/backup-operations";
 import { queueConsoleNotification } from "../outbox/outbox";
 import type { Engines } from "./engines";
 import { instanceRef, loadInstanceSpec } from "./instance-spec";
@@ -30,6 +38,9 @@ const RUNNING_STATUS: Record<string, InstanceStatus | null> = {
   undelete: "provisioning",
   deprovision: "deleting",
   destroy: null,
+  restore: "restoring",
+  backup: null,
+  verify_backup: null,
 };
 
 /** Claims and runs this instance's operations, one after another, until none is due. */
@@ -195,7 +206,11 @@ function describe(err: unknown): string {
   return `Unexpected error: ${String(err)}`;
 }
 
-type Outcome = { outputs?: EngineOutputs };
+type Outcome = {
+  outputs?: EngineOutputs;
+  /** Kind-specific writes in the transaction that marks the operation succeeded; returns operations to wake. */
+  finish?: (tx: Prisma.TransactionClient) => Promise<string[]>;
+};
 
 async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks): Promise<Outcome> {
   const params = (op.params ?? {}) as Record<string, unknown>;
@@ -207,8 +222,27 @@ async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks)
       hooks.log(
         `Applying ${spec.cloud} instance ${spec.slug} (${SIZES[spec.size].label}, MySQL ${spec.mysqlVersion}).`,
       );
-      return { outputs: await engine.apply(spec, hooks) };
+      const outputs = await engine.apply(spec, hooks);
+      const cloneOf =
+        op.kind === "provision" ? (params.restoreFromBackupId as string | undefined) : undefined;
+      if (cloneOf) await restoreStep(op, engine, hooks, { backupId: cloneOf });
+      return { outputs };
     }
+    case "backup": {
+      const backupId = backupIdOf(params);
+      if (!backupId) throw new EngineError("FAILED", "The backup operation names no backup.", false);
+      const artifact = await takeBackupStep(op, engine, hooks, backupId);
+      return { finish: async (tx) => [await completeBackupTx(tx, backupId, artifact)] };
+    }
+    case "verify_backup": {
+      const backupId = backupIdOf(params);
+      if (!backupId) throw new EngineError("FAILED", "The verification names no backup.", false);
+      await verifyBackupStep(op, engine, hooks, backupId);
+      return {};
+    }
+    case "restore":
+      await restoreStep(op, engine, hooks, params);
+      return {};
     case "undelete": {
       const spec = await loadInstanceSpec(op.instanceId);
       await engine.resume(
@@ -275,8 +309,22 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
     const o = outcome.outputs;
     const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
     let followUp: string | null = null;
+    const wake = outcome.finish ? await outcome.finish(tx) : [];
     let message = "";
     switch (op.kind) {
+      case "restore":
+        await tx.instance.update({
+          where: { id: op.instanceId },
+          data: { status: "running", statusReason: null },
+        });
+        message = "was restored from a backup";
+        break;
+      case "backup":
+        message = "was backed up";
+        break;
+      case "verify_backup":
+        message = "has a verified backup";
+        break;
       case "provision":
       case "update":
       case "undelete":
@@ -336,9 +384,10 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         text: `The ${op.kind} operation on ${instance.name} succeeded.`,
       });
     }
-    return { followUp, retentionMs };
+    return { followUp, retentionMs, wake };
   });
   if (next?.followUp) await wakeOperation(next.followUp, 0, next.retentionMs);
+  for (const id of next?.wake ?? []) await wakeOperation(id);
   await wakeNextQueued(op.instanceId);
 }
 
@@ -378,10 +427,11 @@ async function finishFailed(
 /** The instance's state after an operation ended without success: true to what is there, with a next step. */
 export async function settleInstanceAfterFailure(
   tx: Prisma.TransactionClient,
-  op: { instanceId: string; kind: string; requestedById: string | null },
+  op: { instanceId: string; kind: string; requestedById: string | null; params?: unknown },
   message: string,
   cancelled: boolean,
 ) {
+  await settleBackupsAfterFailure(tx, op, message);
   const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
   const what = cancelled ? "was cancelled" : "failed";
   if (instance.deletedAt && op.kind !== "destroy" && op.kind !== "undelete") {
@@ -407,6 +457,15 @@ export async function settleInstanceAfterFailure(
           status: instance.url ? "running" : "failed",
           statusReason: `Deprovisioning ${what}: ${message}`,
         };
+      case "restore":
+        return {
+          status: instance.url ? "running" : "failed",
+          statusReason: `The restore ${what}: ${message} The database may be partly restored: retry the restore, or restore the backup taken before it.`,
+        };
+      case "backup":
+      case "verify_backup":
+        // The backup's own row carries the failure; the instance is as it was.
+        return {};
       case "destroy":
         return {
           status: "deleted",

@@ -2,11 +2,13 @@
 // scripts, and records every call. Tests of real resources use the local cloud's driver instead.
 import {
   EngineError,
+  type BackupArtifact,
   type Engine,
   type EngineHooks,
   type EngineOutputs,
   type InstanceRef,
   type InstanceSpec,
+  type VerifyReport,
 } from "@cp/engine";
 
 export interface ScriptedCall {
@@ -25,6 +27,15 @@ export class ScriptedEngine implements Engine {
   failures: EngineError[] = [];
   /** When true, apply ignores the abort signal (a stuck driver). */
   ignoreAbort = false;
+  /** Milliseconds each backup takes. */
+  backupMs = 20;
+  /** Stored backups by location; delete removes them, and `deleteFailures` makes the next deletes fail. */
+  stored = new Map<string, BackupArtifact>();
+  deleteFailures = 0;
+  /** Problems the next verifications report (empty: they pass). */
+  verifyProblems: string[] = [];
+  /** Errors to throw from the next backup calls, in order. */
+  backupFailures: EngineError[] = [];
 
   async available() {
     return { ok: true as const };
@@ -78,4 +89,47 @@ export class ScriptedEngine implements Engine {
     return null;
   }
   async cancel() {}
+
+  async backup(ref: InstanceRef, req: { backupId: string }, hooks: EngineHooks): Promise<BackupArtifact> {
+    await this.work("backup", ref.slug, hooks, this.backupMs);
+    const failure = this.backupFailures.shift();
+    if (failure) throw failure;
+    const artifact: BackupArtifact = {
+      driver: this.name,
+      location: `scripted://${ref.slug}/${req.backupId}`,
+      sizeBytes: 1024,
+      sha256: "0".repeat(64),
+      durationMs: this.backupMs,
+      tables: [{ name: "runs", rows: 3, checksum: "42" }],
+      bucketManifest: null,
+      details: {},
+    };
+    this.stored.set(artifact.location, artifact);
+    return artifact;
+  }
+  async verifyBackup(ref: InstanceRef, artifact: BackupArtifact, _req: unknown, hooks: EngineHooks) {
+    await this.work("verify", ref.slug, hooks, 10);
+    const problems = this.stored.has(artifact.location)
+      ? this.verifyProblems.splice(0)
+      : [`${artifact.location} is not in storage`];
+    return {
+      ok: problems.length === 0,
+      checked: { tables: 1, rows: 3 },
+      problems,
+      durationMs: 10,
+    } satisfies VerifyReport;
+  }
+  async restore(target: InstanceRef, artifact: BackupArtifact, _o: unknown, hooks: EngineHooks) {
+    if (!this.stored.has(artifact.location))
+      throw new EngineError("FAILED", `${artifact.location} is not in storage`, false);
+    await this.work("restore", target.slug, hooks, 10);
+  }
+  async deleteBackup(ref: InstanceRef, artifact: BackupArtifact) {
+    this.calls.push({ method: "deleteBackup", slug: ref.slug, at: Date.now(), endedAt: Date.now() });
+    if (this.deleteFailures > 0) {
+      this.deleteFailures -= 1;
+      throw new EngineError("FAILED", "storage is unreachable", true);
+    }
+    this.stored.delete(artifact.location);
+  }
 }
