@@ -6,7 +6,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { appRouter } from "./root";
 import { createTRPCRouter, createTrpcContext, publicProcedure } from "./trpc";
-import { callerFor, createWorld, settle, unique, type World } from "./testing/fixtures";
+import {
+  callerFor,
+  createBackup,
+  createInstance,
+  createWorld,
+  settle,
+  unique,
+  type World,
+} from "./testing/fixtures";
 
 interface ErrorShape {
   message: string;
@@ -125,6 +133,47 @@ describe("bad input", () => {
     expect(range.error?.data.code).toBe("BAD_REQUEST");
     expect(range.error?.data.field).toBe("to");
     expect(range.error?.message).toBe("to: must not be before from");
+  });
+
+  it("backups: a malformed policy names each field; limits broken and a wrong confirmation name say the fix", async () => {
+    const i = await createInstance({ orgId: world.orgA.id, url: "https://v.example.test" });
+    const bad = await httpCall(
+      "backups.updatePolicy",
+      {
+        orgId: world.orgA.id,
+        instanceId: i.id,
+        policy: { startTime: "25:00", intervalHours: 8, retentionDays: 14 },
+      },
+      world.users.adminA.id,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.error?.data.zodIssues).toEqual([
+      { path: "policy.startTime", message: 'must be a time of day in UTC as "HH:MM", e.g. 03:00' },
+      { path: "policy.intervalHours", message: "must be 6, 12 or 24 (hours between backups)" },
+    ]);
+    const limits = await httpCall(
+      "backups.updatePolicy",
+      {
+        orgId: world.orgA.id,
+        instanceId: i.id,
+        policy: { startTime: "02:00", intervalHours: 24, retentionDays: 90 },
+      },
+      world.users.adminA.id,
+    );
+    expect(limits.error?.data.field).toBe("policy.retentionDays");
+    expect(limits.error?.message).toMatch(
+      /^retentionDays: must be between \d+ and \d+ days for this organization$/,
+    );
+    const b = await createBackup({ orgId: world.orgA.id, instanceId: i.id });
+    const restore = await httpCall(
+      "backups.restore",
+      { orgId: world.orgA.id, backupId: b.id, confirmName: "nope" },
+      world.users.adminA.id,
+    );
+    expect(restore.error?.data.field).toBe("confirmName");
+    expect(restore.error?.message).toBe(
+      `confirmName: type the instance's name, ${i.name}, to confirm the restore.`,
+    );
   });
 
   it("a missing orgId names `orgId`; without a session the answer is UNAUTHORIZED whatever the input", async () => {

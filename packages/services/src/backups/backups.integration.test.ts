@@ -8,6 +8,7 @@ import { db } from "@cp/db";
 import { EngineError } from "@cp/engine";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ServiceContext } from "../context";
+import { createOperationTx } from "../operations/operations";
 import { processInstanceQueue } from "../operations/run-operation";
 import { ScriptedEngine } from "../operations/testing/scripted-engine";
 import { cancelOperation } from "../instances/instance-actions";
@@ -111,6 +112,21 @@ describe("backups through the operation runner", () => {
     expect(JSON.stringify(page)).not.toContain("scripted://");
     // The instance's state is not touched by a backup.
     expect((await db().instance.findUniqueOrThrow({ where: { id: instance.id } })).status).toBe("running");
+  });
+
+  it("never overlaps other work on the instance: a backup waits for a queued update to finish", async () => {
+    const { org, instance, ctx } = await setup();
+    engine.applyMs = 300;
+    await createOperationTx(db(), {
+      instanceId: instance.id,
+      kind: "update",
+      params: { size: "recommended" },
+    });
+    await takeBackup(ctx, { orgId: org.id, instanceId: instance.id });
+    await Promise.all([run(instance.id), run(instance.id), run(instance.id)]);
+    const calls = engine.calls.filter((c) => c.slug === instance.slug);
+    expect(calls.map((c) => c.method)).toEqual(["apply", "backup", "verify"]);
+    expect(calls[1]!.at).toBeGreaterThanOrEqual(calls[0]!.endedAt!);
   });
 
   it("refuses a second manual backup while one waits, and a backup of an instance that is not up yet", async () => {
