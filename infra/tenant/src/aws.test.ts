@@ -1,6 +1,6 @@
 // The AWS tenant program under Pulumi mocks: what it would create, with which settings.
-import { describe, expect, it } from "vitest";
-import type * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it, vi } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
 import { SIZES } from "@cp/core";
 import type { TenantProgramInput } from "./index";
 import { runProgram, type MockRun } from "./mock-run";
@@ -21,6 +21,7 @@ function spec(overrides: Partial<TenantProgramInput> = {}): TenantProgramInput {
     sso: { mode: "provider" },
     reliability: { externalRedis: false, rateLimits: { filestream: 20, graphql: 200 } },
     ipAllowlist: [],
+    backup: { retentionDays: 14, startTimeUtc: "03:00" },
     tags: { "cost-center": "ml-42", team: "Research" },
     baseDomain: "dedicated.example.com",
     hostedZoneId: "Z0123456789",
@@ -105,6 +106,8 @@ describe("AWS tenant program", () => {
     const providers = result.ofType("pulumi:providers:aws");
     expect(providers).toHaveLength(1);
     expect(providers[0]!.inputs.region).toBe("eu-west-1");
+    // The tag the driver puts on a database it restored is the driver's: an apply neither removes nor diffs it.
+    expect(JSON.parse(String(providers[0]!.inputs.ignoreTags))).toEqual({ keys: ["cp-restore-request"] });
     const cloudResources = result.resources.filter((r) => r.type.startsWith("aws:"));
     for (const r of cloudResources)
       expect(r.provider, `${r.type} ${r.name}`).toMatch(/pulumi:providers:aws::aws::/);
@@ -120,7 +123,10 @@ describe("AWS tenant program", () => {
       allocatedStorage: SIZES.small.aws.dbStorageGiB,
       storageEncrypted: true,
       kmsKeyId: KEY_ARN,
+      identifier: "cp-acme-ml-db",
       backupRetentionPeriod: 14,
+      backupWindow: "03:00-03:30",
+      maintenanceWindow: "sun:04:00-sun:04:30",
       deletionProtection: true,
       publiclyAccessible: false,
       multiAz: false,
@@ -132,6 +138,31 @@ describe("AWS tenant program", () => {
     expect(subnetGroup).toEqual(["private-0-id", "private-1-id"]);
     const dbSg = result.named("db-sg").inputs.ingress as { fromPort: number; securityGroups: string[] }[];
     expect(dbSg).toEqual([expect.objectContaining({ fromPort: 3306, securityGroups: ["sg-cluster"] })]);
+  });
+
+  it("keeps automated backups per the backup policy, with a maintenance window clear of the backup window", async () => {
+    const late = await run(spec({ backup: { retentionDays: 7, startTimeUtc: "23:15" } }));
+    expect(late.named("db").inputs).toMatchObject({
+      backupRetentionPeriod: 7,
+      backupWindow: "23:15-23:45",
+      maintenanceWindow: "mon:00:15-mon:00:45",
+    });
+
+    // RDS keeps at most 35 days: the program asks for that much rather than failing the apply.
+    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
+    const long = await run(spec({ backup: { retentionDays: 90, startTimeUtc: "01:30" } }));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/RDS keeps automated backups for at most 35 days; the policy asks for 90/),
+    );
+    warn.mockRestore();
+    expectClean(long);
+    expect(long.named("db").inputs).toMatchObject({ backupRetentionPeriod: 35, backupWindow: "01:30-02:00" });
+  });
+
+  it("refuses a backup policy RDS cannot follow", async () => {
+    await expect(run(spec({ backup: { retentionDays: 7, startTimeUtc: "3am" } }))).rejects.toThrow(
+      /startTimeUtc must be "HH:MM"/,
+    );
   });
 
   it("runs MySQL 5.7 when ordered", async () => {

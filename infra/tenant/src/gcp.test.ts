@@ -1,8 +1,8 @@
 // The GCP tenant program under Pulumi mocks: what it would create, with which settings.
-import { describe, expect, it } from "vitest";
-import type * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it, vi } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
 import { SIZES } from "@cp/core";
-import { tenantProgram, type TenantProgramInput } from "./index";
+import { databaseInstanceName, tenantProgram, type TenantProgramInput } from "./index";
 import { zoneLayout } from "./gcp/cluster";
 import { parseInstanceGroup } from "./gcp/ingress";
 import { runProgram, type MockRun } from "./mock-run";
@@ -24,6 +24,7 @@ function spec(overrides: Partial<TenantProgramInput> = {}): TenantProgramInput {
     sso: { mode: "provider" },
     reliability: { externalRedis: false, rateLimits: { filestream: 20, graphql: 200 } },
     ipAllowlist: [],
+    backup: { retentionDays: 14, startTimeUtc: "03:00" },
     tags: { "Cost Center": "ML/42", team: "research" },
     baseDomain: "dedicated.example.com",
     hostedZoneId: "dedicated-example-com",
@@ -111,6 +112,8 @@ describe("GCP tenant program", () => {
         backupConfiguration: {
           enabled: true,
           binaryLogEnabled: true,
+          startTime: "03:00",
+          transactionLogRetentionDays: 7,
           backupRetentionSettings: { retainedBackups: 14, retentionUnit: "COUNT" },
         },
         ipConfiguration: { ipv4Enabled: false, privateNetwork: "network-id", sslMode: "ENCRYPTED_ONLY" },
@@ -126,6 +129,41 @@ describe("GCP tenant program", () => {
       name: `cp-globex-app@${PROJECT}.iam`,
     });
     expect(result.outputs.databaseEndpoint).toBe("10.20.0.3:3306");
+  });
+
+  it("names the database as the driver's snapshot code finds it", async () => {
+    const result = await run(spec());
+    expect(result.named("db").inputs.name).toBe(
+      databaseInstanceName({ cloud: "gcp", slug: "globex", instanceId: "inst_01HXGCP" }),
+    );
+    expect(result.named("db").inputs.name).toMatch(/^cp-globex-db-[0-9a-f]{6}$/);
+  });
+
+  it("takes daily backups at the policy's time and keeps one per day of its retention", async () => {
+    const short = await run(spec({ backup: { retentionDays: 3, startTimeUtc: "22:30" } }));
+    expect(
+      (short.named("db").inputs.settings as { backupConfiguration: unknown }).backupConfiguration,
+    ).toMatchObject({
+      enabled: true,
+      startTime: "22:30",
+      // Binary logs for point-in-time recovery never outlast the backups they replay from.
+      transactionLogRetentionDays: 3,
+      backupRetentionSettings: { retainedBackups: 3, retentionUnit: "COUNT" },
+    });
+
+    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
+    const year = await run(spec({ backup: { retentionDays: 400, startTimeUtc: "00:00" } }));
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/Cloud SQL keeps at most 365 automated backups; the policy asks for 400 days/),
+    );
+    warn.mockRestore();
+    expectClean(year);
+    expect(
+      (year.named("db").inputs.settings as { backupConfiguration: unknown }).backupConfiguration,
+    ).toMatchObject({
+      transactionLogRetentionDays: 7,
+      backupRetentionSettings: { retainedBackups: 365 },
+    });
   });
 
   it("runs MySQL 5.7 when ordered", async () => {

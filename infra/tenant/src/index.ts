@@ -5,8 +5,24 @@ import { awsProgram } from "./aws";
 import { gcpProgram } from "./gcp";
 import { readFlags, type TenantProgramInput } from "./input";
 
-export type { TenantFlags, TenantOutputs, TenantProgramInput, TenantSso, TenantStorage } from "./input";
-export { CONFIG_NAMESPACE, DATABASE_NAME, hostname, resourceLabels, resourceTags } from "./input";
+export type {
+  TenantBackupPolicy,
+  TenantFlags,
+  TenantOutputs,
+  TenantProgramInput,
+  TenantSso,
+  TenantStorage,
+} from "./input";
+export {
+  CONFIG_NAMESPACE,
+  DATABASE_NAME,
+  databaseInstanceName,
+  hostname,
+  resourceLabels,
+  resourceTags,
+  RESTORE_MARKER_TAG,
+} from "./input";
+export { cloudSqlBackupSettings, rdsBackupSettings } from "./backup-policy";
 
 /**
  * The inline program for one instance's stack. Its outputs: url, databaseEndpoint, databaseName, bucket, version,

@@ -24,6 +24,11 @@ export type TenantSso =
   | { mode: "provider" }
   | { mode: "oidc"; issuer: string; clientId: string; clientSecret: string; flow: "pkce" | "implicit" };
 
+export interface TenantBackupPolicy {
+  retentionDays: number;
+  startTimeUtc: string;
+}
+
 export interface TenantProgramInput {
   instanceId: string;
   slug: string;
@@ -38,6 +43,11 @@ export interface TenantProgramInput {
   reliability: { externalRedis: boolean; rateLimits: { filestream: number; graphql: number } };
   /** CIDR blocks allowed to reach the instance; empty means open. */
   ipAllowlist: string[];
+  /**
+   * The instance's backup policy: the database's automated backups (RDS, Cloud SQL) are kept for `retentionDays` and
+   * start daily at `startTimeUtc` ("HH:MM", UTC). See backup-policy.ts for how each cloud's limits apply.
+   */
+  backup: TenantBackupPolicy;
   tags: Record<string, string>;
   /** The instance is served at `<slug>.<baseDomain>`. */
   baseDomain: string;
@@ -134,12 +144,38 @@ function labelText(value: string): string {
  * A cloud resource name from the slug: `cp-<slug>[-suffix]`, at most `max` characters, starting with a letter. A name
  * that would be too long is cut and given a short hash of the full name, so two slugs never share a name.
  */
-export function resourceName(input: TenantProgramInput, suffix = "", max = 63): string {
+export function resourceName(input: Pick<TenantProgramInput, "slug">, suffix = "", max = 63): string {
   const full = ["cp", input.slug, suffix].filter(Boolean).join("-");
   if (full.length <= max) return full;
   const hash = createHash("sha256").update(full).digest("hex").slice(0, 6);
   return `${full.slice(0, max - hash.length - 1).replace(/-+$/, "")}-${hash}`;
 }
+
+/**
+ * A short hash of the instance id, for names GCP never lets go of (key rings) or holds for days after deletion (Cloud
+ * SQL, buckets): an instance that reuses a slug gets fresh names.
+ */
+export function instanceHash(instanceId: string): string {
+  return createHash("sha256").update(instanceId).digest("hex").slice(0, 6);
+}
+
+/**
+ * The name of the instance's database on its cloud: the RDS DB instance identifier (AWS) or the Cloud SQL instance
+ * name (GCP). The programs name the database with it, and the driver's snapshot code finds the database by it.
+ */
+export function databaseInstanceName(
+  input: Pick<TenantProgramInput, "cloud" | "slug" | "instanceId">,
+): string {
+  return input.cloud === "gcp"
+    ? resourceName(input, `db-${instanceHash(input.instanceId)}`)
+    : resourceName(input, "db");
+}
+
+/**
+ * A tag the driver puts on an RDS instance it restored from a snapshot (its value: the restore's request id), so that
+ * a retried restore knows the swap is done. The AWS provider ignores it (ignoreTags), so an apply leaves it alone.
+ */
+export const RESTORE_MARKER_TAG = "cp-restore-request";
 
 /** Secrets the application reads at run time; kept as Pulumi secrets so state and logs never hold them in clear. */
 export function appSecrets(input: TenantProgramInput): pulumi.Output<string> {

@@ -2,7 +2,13 @@
 // (so nothing depends on ambient configuration), and the tags every taggable resource carries.
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import { resourceName, resourceTags, type TenantFlags, type TenantProgramInput } from "../input";
+import {
+  RESTORE_MARKER_TAG,
+  resourceName,
+  resourceTags,
+  type TenantFlags,
+  type TenantProgramInput,
+} from "../input";
 
 export interface AwsContext {
   input: TenantProgramInput;
@@ -16,7 +22,11 @@ export interface AwsContext {
 }
 
 export function createAwsContext(input: TenantProgramInput, flags: TenantFlags): AwsContext {
-  const provider = new aws.Provider("aws", { region: input.region as aws.Region });
+  const provider = new aws.Provider("aws", {
+    region: input.region as aws.Region,
+    // The driver marks a database it restored from a snapshot; the program must neither remove nor fight that tag.
+    ignoreTags: { keys: [RESTORE_MARKER_TAG] },
+  });
   return {
     input,
     flags,

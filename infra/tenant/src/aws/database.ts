@@ -1,12 +1,12 @@
-// RDS MySQL in the private subnets: encrypted with the instance's key, 14 days of backups, deletion protection
-// (lifted only by a teardown run), Multi-AZ for production presets, master password kept by RDS in Secrets Manager.
+// RDS MySQL in the private subnets: encrypted with the instance's key, automated backups per the instance's backup
+// policy, deletion protection (lifted only by a teardown run), Multi-AZ for production presets, master password kept
+// by RDS in Secrets Manager.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { DATABASE_NAME, isProductionSize, sizeOf } from "../input";
+import { rdsBackupSettings } from "../backup-policy";
+import { DATABASE_NAME, databaseInstanceName, isProductionSize, sizeOf } from "../input";
 import type { AwsContext } from "./context";
 import { subnetIds, VPC_CIDR, type AwsNetwork } from "./network";
-
-export const BACKUP_RETENTION_DAYS = 14;
 
 export interface AwsDatabase {
   instance: aws.rds.Instance;
@@ -50,10 +50,17 @@ export function createDatabase(
   );
 
   const teardown = ctx.flags.teardown;
+  const backup = rdsBackupSettings(ctx.input.backup);
+  if (backup.retentionCappedFrom) {
+    void pulumi.log.warn(
+      `RDS keeps automated backups for at most ${backup.backupRetentionPeriod} days; the policy asks for ` +
+        `${backup.retentionCappedFrom}. The control plane's own snapshots cover the rest.`,
+    );
+  }
   const instance = new aws.rds.Instance(
     "db",
     {
-      identifier: ctx.name("db"),
+      identifier: databaseInstanceName(ctx.input),
       engine: "mysql",
       engineVersion: ctx.input.mysqlVersion,
       autoMinorVersionUpgrade: true,
@@ -72,7 +79,9 @@ export function createDatabase(
       parameterGroupName: parameters.name,
       publiclyAccessible: false,
       multiAz: isProductionSize(ctx.input),
-      backupRetentionPeriod: BACKUP_RETENTION_DAYS,
+      backupRetentionPeriod: backup.backupRetentionPeriod,
+      backupWindow: backup.preferredBackupWindow,
+      maintenanceWindow: backup.preferredMaintenanceWindow,
       copyTagsToSnapshot: true,
       deletionProtection: !teardown,
       // A last snapshot survives the instance; named after the instance id so a reused slug never collides.

@@ -1,9 +1,14 @@
 // Shared by the GCP components: the input, the operation flags, an explicit provider pinned to the instance's project
 // and region, and the labels every labelled resource carries.
-import { createHash } from "node:crypto";
 import * as gcp from "@pulumi/gcp";
 import type * as pulumi from "@pulumi/pulumi";
-import { resourceLabels, resourceName, type TenantFlags, type TenantProgramInput } from "../input";
+import {
+  instanceHash,
+  resourceLabels,
+  resourceName,
+  type TenantFlags,
+  type TenantProgramInput,
+} from "../input";
 
 export interface GcpContext {
   input: TenantProgramInput;
@@ -33,6 +38,6 @@ export function createGcpContext(input: TenantProgramInput, flags: TenantFlags):
     labels: resourceLabels(input),
     opts: { provider },
     name: (suffix, max) => resourceName(input, suffix, max),
-    unique: createHash("sha256").update(input.instanceId).digest("hex").slice(0, 6),
+    unique: instanceHash(input.instanceId),
   };
 }

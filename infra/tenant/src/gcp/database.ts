@@ -1,14 +1,15 @@
-// Cloud SQL for MySQL with a private IP only, encrypted with the instance's key, 14 retained daily backups with
-// point-in-time recovery, deletion protection (lifted only by a teardown run), regional HA for production presets.
+// Cloud SQL for MySQL with a private IP only, encrypted with the instance's key, daily backups with point-in-time
+// recovery per the instance's backup policy, deletion protection (lifted only by a teardown run), regional HA for
+// production presets.
 // The application signs in with IAM database authentication: no password exists.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { MysqlVersion } from "@cp/core";
-import { DATABASE_NAME, isProductionSize, sizeOf } from "../input";
+import { cloudSqlBackupSettings } from "../backup-policy";
+import { DATABASE_NAME, databaseInstanceName, isProductionSize, sizeOf } from "../input";
 import type { GcpContext } from "./context";
 import type { GcpNetwork } from "./network";
 
-export const BACKUP_RETENTION_COUNT = 14;
 const DATABASE_VERSIONS: Record<MysqlVersion, string> = { "5.7": "MYSQL_5_7", "8.0": "MYSQL_8_0" };
 
 export interface GcpDatabase {
@@ -24,6 +25,13 @@ export function createDatabase(
 ): GcpDatabase {
   const size = sizeOf(ctx.input);
   const teardown = ctx.flags.teardown;
+  const backup = cloudSqlBackupSettings(ctx.input.backup);
+  if (backup.retentionCappedFrom) {
+    void pulumi.log.warn(
+      `Cloud SQL keeps at most ${backup.retainedBackups} automated backups; the policy asks for ` +
+        `${backup.retentionCappedFrom} days. The control plane's own backups cover the rest.`,
+    );
+  }
 
   // Cloud SQL encrypts with the key through its service agent, which must be allowed to use it first.
   const agent = new gcp.projects.ServiceIdentity(
@@ -44,7 +52,7 @@ export function createDatabase(
   const instance = new gcp.sql.DatabaseInstance(
     "db",
     {
-      name: ctx.name(`db-${ctx.unique}`),
+      name: databaseInstanceName(ctx.input),
       region: ctx.input.region,
       databaseVersion: DATABASE_VERSIONS[ctx.input.mysqlVersion],
       encryptionKeyName: key.id,
@@ -61,9 +69,9 @@ export function createDatabase(
         backupConfiguration: {
           enabled: true,
           binaryLogEnabled: true,
-          startTime: "03:00",
-          transactionLogRetentionDays: 7,
-          backupRetentionSettings: { retainedBackups: BACKUP_RETENTION_COUNT, retentionUnit: "COUNT" },
+          startTime: backup.startTime,
+          transactionLogRetentionDays: backup.transactionLogRetentionDays,
+          backupRetentionSettings: { retainedBackups: backup.retainedBackups, retentionUnit: "COUNT" },
         },
         ipConfiguration: {
           ipv4Enabled: false,

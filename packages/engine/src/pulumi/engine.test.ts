@@ -47,6 +47,7 @@ function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
     sso: { mode: "provider" },
     reliability: { externalRedis: false, rateLimits: { filestream: 20, graphql: 200 } },
     ipAllowlist: [],
+    backup: { retentionDays: 14, startTimeUtc: "03:00" },
     tags: {},
     ...overrides,
   };

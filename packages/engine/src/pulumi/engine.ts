@@ -7,6 +7,11 @@
 // (database, GKE) and lets a non-empty provider bucket be deleted, then destroys and removes the stack.
 // Both need the spec, of which they get only an InstanceRef: apply stores it in the stack config (see stack-config.ts)
 // and they restore it with `pulumi config refresh`, so any worker can run them.
+//
+// Backups are the databases' native snapshots, taken and restored through the cloud SDKs (snapshots-aws.ts,
+// snapshots-gcp.ts), not through Pulumi; they need cloud credentials but not the Pulumi CLI. A restore then runs
+// `pulumi refresh` and `pulumi up` with the stored spec, so that the stack and everything derived from the database
+// (on AWS: the replaced instance's id, its master-password secret in the app's policy) match the restored database.
 import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,16 +31,22 @@ import { env } from "@cp/config";
 import { tenantProgram } from "@cp/infra-tenant";
 import {
   EngineError,
+  type BackupArtifact,
   type DriftReport,
   type Engine,
   type EngineHooks,
   type EngineOutputs,
   type InstanceRef,
   type InstanceSpec,
+  type RestoreOptions,
+  type VerifyReport,
 } from "../types";
 import { commandRoot, probeCli } from "./cli";
 import { commandStderr, toEngineError } from "./errors";
 import { countPlannedSteps, mapEvents, redactor } from "./events";
+import { progressWithin, type DatabaseSnapshots, type PollSettings } from "./snapshots";
+import { RdsSnapshots, type RdsSnapshotOptions } from "./snapshots-aws";
+import { CloudSqlSnapshots, type CloudSqlSnapshotOptions } from "./snapshots-gcp";
 import {
   secretValues,
   specFromConfig,
@@ -69,6 +80,15 @@ export interface PulumiEngineOptions {
   versionTimeoutMs?: number;
   /** How long a successful available() is trusted before checking again. Default 5 min. */
   availabilityTtlMs?: number;
+  /**
+   * The cloud SDK clients of backups and restores: endpoint overrides and credentials (tests, VPC endpoints), and how
+   * often and how long they poll. Omitted: the clouds' public endpoints, the SDKs' default credentials, every 15 s.
+   */
+  snapshots?: {
+    rds?: Pick<RdsSnapshotOptions, "endpoint" | "credentials">;
+    cloudSql?: Pick<CloudSqlSnapshotOptions, "rootUrl" | "auth">;
+    poll?: Partial<PollSettings>;
+  };
 }
 
 interface Settings {
@@ -84,6 +104,7 @@ interface Settings {
   envVars: Record<string, string>;
   versionTimeoutMs: number;
   availabilityTtlMs: number;
+  snapshots: NonNullable<PulumiEngineOptions["snapshots"]>;
 }
 
 interface Operation {
@@ -108,6 +129,7 @@ export class PulumiEngine implements Engine {
   private cli: Promise<PulumiCommand> | undefined;
   private availableUntil = 0;
   private readonly running = new Map<string, AbortController>();
+  private snapshotDriver: DatabaseSnapshots | undefined;
 
   constructor(options: PulumiEngineOptions) {
     // An option that is present (even undefined) wins; only omitted ones are read from the environment.
@@ -128,6 +150,7 @@ export class PulumiEngine implements Engine {
       envVars: { PULUMI_SKIP_UPDATE_CHECK: "true", ...options.envVars },
       versionTimeoutMs: options.versionTimeoutMs ?? 10_000,
       availabilityTtlMs: options.availabilityTtlMs ?? 5 * 60_000,
+      snapshots: options.snapshots ?? {},
     };
     this.name = `pulumi-${options.cloud}`;
   }
@@ -297,6 +320,96 @@ export class PulumiEngine implements Engine {
     });
   }
 
+  /** A native snapshot of the database (RDS DB snapshot, Cloud SQL backup run); see snapshots-aws.ts / -gcp.ts. */
+  async backup(ref: InstanceRef, req: { backupId: string }, hooks: EngineHooks): Promise<BackupArtifact> {
+    this.checkCloud(ref.cloud, ref.slug);
+    return this.snapshotOperation(ref.slug, hooks, `Backup of ${ref.slug}`, (h) =>
+      this.databaseSnapshots().backup(ref, req.backupId, h),
+    );
+  }
+
+  /**
+   * AWS: restores the snapshot into a scratch instance and deletes it again; GCP: checks the backup run's state. Rows
+   * are compared on neither: the control plane has no network path to a tenant's database.
+   */
+  async verifyBackup(
+    ref: InstanceRef,
+    artifact: BackupArtifact,
+    req: { requestId: string },
+    hooks: EngineHooks,
+  ): Promise<VerifyReport> {
+    this.checkCloud(ref.cloud, ref.slug);
+    this.checkArtifact(artifact);
+    return this.snapshotOperation(ref.slug, hooks, `Verify of a backup of ${ref.slug}`, (h) =>
+      this.databaseSnapshots().verify(ref, artifact, req.requestId, h),
+    );
+  }
+
+  /** Restores the database from the snapshot, then refreshes and re-applies the stack with its stored spec. */
+  async restore(
+    target: InstanceRef,
+    artifact: BackupArtifact,
+    options: RestoreOptions,
+    hooks: EngineHooks,
+  ): Promise<void> {
+    this.checkCloud(target.cloud, target.slug);
+    this.checkArtifact(artifact);
+    return this.operation(target.slug, hooks, [], `Restore of ${target.slug}`, async (op) => {
+      // The stack must be usable before the database is touched: its stored spec re-applies it afterwards.
+      const selected = await this.openStack(target.slug, noProgram, "select");
+      const stored = (await resourceCount(selected)) > 0 ? await this.storedSpec(selected, op) : null;
+      if (!stored) {
+        throw new EngineError(
+          "NOT_FOUND",
+          `Restore of ${target.slug}: the stack holds no applied configuration.`,
+          false,
+        );
+      }
+      await this.databaseSnapshots().restore(
+        target,
+        artifact,
+        options,
+        progressWithin({ ...op.hooks, signal: op.signal }, PLANNING_PERCENT, 80),
+      );
+
+      op.hooks.log("Reading the restored database into the stack (pulumi refresh), then re-applying it.");
+      const program = this.program(stored.spec);
+      const stack = await this.openStack(target.slug, program, "select");
+      const events = mapEvents({
+        from: 80,
+        to: 85,
+        planned: await resourceCount(stack),
+        hooks: op.hooks,
+        redact: op.redact,
+      });
+      await this.runCommand(stack, op, `pulumi refresh of ${target.slug}`, events.errors, (signal) =>
+        stack.refresh({ onEvent: events.onEvent, signal, color: "never" }),
+      );
+      const flags: OperationFlags = { suspended: stored.suspended, teardown: false };
+      await this.deploy(stack, op, program, stackConfig(stored.spec, flags, this.cloudSettings()), [
+        85,
+        DONE_PERCENT,
+      ]);
+      op.hooks.progress("Done", 100);
+    });
+  }
+
+  async deleteBackup(ref: InstanceRef, artifact: BackupArtifact): Promise<void> {
+    this.checkCloud(ref.cloud, ref.slug);
+    this.checkArtifact(artifact);
+    const signal = new AbortController().signal;
+    try {
+      await this.databaseSnapshots().remove(artifact, signal);
+    } catch (error) {
+      throw toEngineError(error, {
+        action: `Deleting a backup of ${ref.slug}`,
+        signal,
+        diagnostics: [],
+        redact: (t) => t,
+      });
+    }
+  }
+
   // -- operations --------------------------------------------------------------------------------------------------
 
   private async setSuspended(ref: InstanceRef, hooks: EngineHooks, suspended: boolean): Promise<void> {
@@ -422,6 +535,63 @@ export class PulumiEngine implements Engine {
       throw toEngineError(error, { action, signal: op.signal, diagnostics: [], redact: op.redact });
     } finally {
       if (this.running.get(slug) === controller) this.running.delete(slug);
+    }
+  }
+
+  /**
+   * Frame of backup and verify: they call the cloud SDKs only, so they need neither the Pulumi CLI nor the stack; one
+   * in-process controller per instance (cancel(ref) stops their polling), errors as EngineError.
+   */
+  private async snapshotOperation<T>(
+    slug: string,
+    hooks: EngineHooks,
+    action: string,
+    body: (hooks: EngineHooks) => Promise<T>,
+  ): Promise<T> {
+    if (hooks.signal.aborted)
+      throw new EngineError("CANCELLED", `${action} was cancelled before it started.`, false);
+    const controller = new AbortController();
+    this.running.set(slug, controller);
+    const signal = AbortSignal.any([hooks.signal, controller.signal]);
+    try {
+      return await body({ ...hooks, signal });
+    } catch (error) {
+      throw toEngineError(error, { action, signal, diagnostics: [], redact: (t) => t });
+    } finally {
+      if (this.running.get(slug) === controller) this.running.delete(slug);
+    }
+  }
+
+  private databaseSnapshots(): DatabaseSnapshots {
+    if (this.snapshotDriver) return this.snapshotDriver;
+    const { cloud, gcpProject, snapshots } = this.settings;
+    if (cloud === "gcp") {
+      if (!gcpProject) {
+        throw new EngineError(
+          "NOT_CONFIGURED",
+          "The GCP project for tenant instances is not configured.",
+          false,
+        );
+      }
+      this.snapshotDriver = new CloudSqlSnapshots({
+        driver: this.name,
+        project: gcpProject,
+        ...snapshots.cloudSql,
+        poll: snapshots.poll,
+      });
+    } else {
+      this.snapshotDriver = new RdsSnapshots({ driver: this.name, ...snapshots.rds, poll: snapshots.poll });
+    }
+    return this.snapshotDriver;
+  }
+
+  private checkArtifact(artifact: BackupArtifact): void {
+    if (artifact.driver !== this.name) {
+      throw new EngineError(
+        "FAILED",
+        `This backup was made by the ${artifact.driver} driver; ${this.name} cannot use it.`,
+        false,
+      );
     }
   }
 

@@ -27,6 +27,7 @@ const spec: InstanceSpec = {
   },
   reliability: { externalRedis: true, rateLimits: { filestream: 20, graphql: 200 } },
   ipAllowlist: ["203.0.113.0/24"],
+  backup: { retentionDays: 30, startTimeUtc: "22:15" },
   tags: { team: "ml" },
 };
 
@@ -54,6 +55,21 @@ describe("stack config", () => {
     );
     expect(specFromConfig(config)).toEqual(spec);
     expect(config["tenant:suspended"]).toEqual({ value: "true" });
+    // The backup policy travels with the spec: suspend/resume/destroy re-run the program with the same windows.
+    expect(JSON.parse(config["tenant:spec"]!.value)).toMatchObject({
+      backup: { retentionDays: 30, startTimeUtc: "22:15" },
+    });
+  });
+
+  it("gives a stack applied before specs had a backup policy the policy its programs had fixed", () => {
+    const config = stackConfig(
+      spec,
+      { suspended: false, teardown: false },
+      { cloud: "gcp", gcpProject: "p" },
+    );
+    const { backup: _dropped, ...before } = JSON.parse(config["tenant:spec"]!.value) as InstanceSpec;
+    config["tenant:spec"] = { value: JSON.stringify(before) };
+    expect(specFromConfig(config)?.backup).toEqual({ retentionDays: 14, startTimeUtc: "03:00" });
   });
 
   it("sets aws:region for AWS and reports no spec for a stack without one", () => {

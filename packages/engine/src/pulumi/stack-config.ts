@@ -14,6 +14,12 @@ const SECRET_KEYS = {
   storageSecretAccessKey: "tenant:storageSecretAccessKey",
 } as const;
 
+/**
+ * The backup policy of stacks applied before the spec had one: what the programs had fixed (14 days; Cloud SQL
+ * backups at 03:00 UTC). Suspend, resume and destroy of such a stack re-run the program with it.
+ */
+export const LEGACY_BACKUP_POLICY: InstanceSpec["backup"] = { retentionDays: 14, startTimeUtc: "03:00" };
+
 export interface CloudSettings {
   cloud: "aws" | "gcp";
   gcpProject?: string;
@@ -72,6 +78,7 @@ export function specFromConfig(config: ConfigMap): InstanceSpec | null {
   const raw = config[SPEC_KEY]?.value;
   if (!raw) return null;
   const spec = JSON.parse(raw) as InstanceSpec;
+  spec.backup ??= { ...LEGACY_BACKUP_POLICY };
   const secret = (key: string) => config[key]?.value ?? "";
   if (spec.sso.mode === "oidc") spec.sso.clientSecret = secret(SECRET_KEYS.ssoClientSecret);
   if (spec.storage.mode === "byob" && spec.storage.access.kind === "keys") {
