@@ -9,6 +9,11 @@ export const ZOrgSummary = z.object({
   slug: z.string(),
   plan: ZPlan,
   instanceQuota: z.number().int(),
+  backupLimits: z.object({
+    retentionMinDays: z.number().int(),
+    retentionMaxDays: z.number().int(),
+    minIntervalHours: z.number().int(),
+  }),
   role: ZOrgRole.nullable(),
 });
 export const ZInstanceRow = z.object({

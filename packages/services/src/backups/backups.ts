@@ -74,6 +74,7 @@ export function backupView(b: BackupRow) {
     verification: b.verification,
     verifyProblems: report?.problems ?? [],
     verifiedTables: report?.checked?.tables ?? null,
+    verifiedRows: report?.checked?.rows ?? null,
     sizeBytes: b.sizeBytes === null ? null : Number(b.sizeBytes),
     durationMs: b.durationMs,
     tableCount: b.tableCount,

@@ -11,6 +11,8 @@ export interface OrgSummary {
   slug: string;
   plan: Plan;
   instanceQuota: number;
+  /** The limits within which the org's admins choose backup policies. */
+  backupLimits: { retentionMinDays: number; retentionMaxDays: number; minIntervalHours: number };
   /** The caller's role, or null for staff who are not members. */
   role: OrgRole | null;
 }
@@ -33,9 +35,26 @@ export async function listOrganizations(actor: Actor, search?: string | null): P
     },
     orderBy: { name: "asc" },
     take: 500,
-    select: { id: true, name: true, slug: true, plan: true, instanceQuota: true },
+    select: {
+      id: true,
+      name: true,
+      slug: true,
+      plan: true,
+      instanceQuota: true,
+      backupRetentionMinDays: true,
+      backupRetentionMaxDays: true,
+      backupMinIntervalHours: true,
+    },
   });
-  return orgs.map((o) => ({ ...o, role: actor.memberships.find((m) => m.orgId === o.id)?.role ?? null }));
+  return orgs.map(({ backupRetentionMinDays, backupRetentionMaxDays, backupMinIntervalHours, ...o }) => ({
+    ...o,
+    backupLimits: {
+      retentionMinDays: backupRetentionMinDays,
+      retentionMaxDays: backupRetentionMaxDays,
+      minIntervalHours: backupMinIntervalHours,
+    },
+    role: actor.memberships.find((m) => m.orgId === o.id)?.role ?? null,
+  }));
 }
 
 export async function getOrganization(orgId: string) {

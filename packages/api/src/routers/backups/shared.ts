@@ -8,6 +8,7 @@ export const ZBackup = z.object({
   verification: z.enum(["pending", "running", "verified", "failed", "error"]),
   verifyProblems: z.array(z.string()),
   verifiedTables: z.number().int().nullable(),
+  verifiedRows: z.number().nullable(),
   sizeBytes: z.number().nullable(),
   durationMs: z.number().int().nullable(),
   tableCount: z.number().int().nullable(),

@@ -9,6 +9,7 @@ export default async function StaffOrgsPage() {
     <StaffOrgsView
       canCreate={me.staffRole === "admin"}
       canSetQuota={me.staffRole === "admin" || me.staffRole === "sre"}
+      canSetBackupLimits={me.staffRole === "admin" || me.staffRole === "sre"}
     />
   );
 }

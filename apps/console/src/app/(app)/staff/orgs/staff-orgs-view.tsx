@@ -6,8 +6,18 @@ import Link from "next/link";
 import { useState } from "react";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
+import { BackupLimitsCell } from "./backup-limits-editor";
 
-export function StaffOrgsView({ canCreate, canSetQuota }: { canCreate: boolean; canSetQuota: boolean }) {
+export function StaffOrgsView({
+  canCreate,
+  canSetQuota,
+  canSetBackupLimits,
+}: {
+  canCreate: boolean;
+  canSetQuota: boolean;
+  /** SREs and staff admins. */
+  canSetBackupLimits: boolean;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const orgs = useQuery(trpc.orgs.list.queryOptions({}));
@@ -94,6 +104,7 @@ export function StaffOrgsView({ canCreate, canSetQuota }: { canCreate: boolean; 
               <th scope="col">Slug</th>
               <th scope="col">Plan</th>
               <th scope="col">Instance quota</th>
+              {canSetBackupLimits && <th scope="col">Backup limits</th>}
             </tr>
           </thead>
           <tbody>
@@ -113,6 +124,11 @@ export function StaffOrgsView({ canCreate, canSetQuota }: { canCreate: boolean; 
                     o.instanceQuota
                   )}
                 </td>
+                {canSetBackupLimits && (
+                  <td>
+                    <BackupLimitsCell orgId={o.id} name={o.name} limits={o.backupLimits} />
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>

@@ -7,10 +7,20 @@ import { formatDateTime } from "~/components/format";
 import { InstanceStatusBadges } from "~/components/instance-status";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
+import { BackupsPanel } from "./backups-panel";
 
 const LIVE_MS = 1000;
 
-export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId: string }) {
+export function InstanceView({
+  orgId,
+  instanceId,
+  canAdmin,
+}: {
+  orgId: string;
+  instanceId: string;
+  /** Org admins, SREs and staff admins (the server checks again on every call). */
+  canAdmin: boolean;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const ops = useQuery({
@@ -25,6 +35,15 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
     refetchInterval: active ? LIVE_MS : 15_000,
   });
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.instances.pathKey() });
+  // When an operation ends (or the next one starts), its outcome shows at once rather than at the next slow poll.
+  const activeId = active?.id ?? null;
+  const lastActive = useRef(activeId);
+  useEffect(() => {
+    if (lastActive.current && lastActive.current !== activeId) {
+      void qc.invalidateQueries({ queryKey: trpc.instances.get.queryKey({ orgId, instanceId }) });
+    }
+    lastActive.current = activeId;
+  }, [activeId, qc, trpc, orgId, instanceId]);
   const cancel = useMutation(trpc.instances.cancel.mutationOptions({ onSettled: refresh }));
   const retry = useMutation(trpc.instances.retry.mutationOptions({ onSettled: refresh }));
   const undelete = useMutation(trpc.instances.undelete.mutationOptions({ onSettled: refresh }));
@@ -173,6 +192,14 @@ export function InstanceView({ orgId, instanceId }: { orgId: string; instanceId:
       {can("deprovision") && (
         <DeprovisionForm orgId={orgId} instanceId={instanceId} name={i.name} onDone={refresh} />
       )}
+
+      <BackupsPanel
+        orgId={orgId}
+        instanceId={instanceId}
+        instance={{ name: i.name, status: i.status, url: i.url }}
+        canAdmin={canAdmin}
+        onChanged={refresh}
+      />
 
       <h2>Operations</h2>
       {ops.error && <QueryError error={ops.error} />}
