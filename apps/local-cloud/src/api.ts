@@ -1,67 +1,17 @@
 // The local cloud's HTTP JSON API, shaped like a cloud's: PUT the whole desired configuration of an instance, read
-// it back, suspend, resume, delete. Bodies are validated with zod; errors name the field.
+// it back, suspend, resume, delete; backups, verification and restores as tasks (api-backups.ts). Bodies are
+// validated with zod; errors name the field.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { LocalCloud } from "./cloud";
+import { routeBackups } from "./api-backups";
+import { LocationError } from "./backup-layout";
 import { ConflictError, describe, NotFoundError } from "./errors";
+import { ApiError, parseBody, readJson, send } from "./http";
 import { isValidSlug } from "./naming";
 import { NoFreePortError } from "./ports";
 import { ZInstanceRequest } from "./schemas";
-
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly issues?: { path: string; message: string }[],
-  ) {
-    super(message);
-  }
-}
-
-const MAX_BODY = 256 * 1024;
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (body === undefined) {
-    res.writeHead(status, headers);
-    res.end();
-    return;
-  }
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-  res.end(JSON.stringify(body));
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        reject(new ApiError(413, "payload_too_large", `body: larger than ${MAX_BODY} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      if (!text.trim()) return reject(new ApiError(400, "bad_request", "body: a JSON object is required"));
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new ApiError(400, "bad_request", "body: must be valid JSON"));
-      }
-    });
-    req.on("error", reject);
-  });
-}
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
@@ -101,10 +51,10 @@ export function createApi(cloud: LocalCloud, options: { token?: string; log: Log
       send(res, h.ok ? 200 : 503, { status: h.ok ? "ok" : "unhealthy", checks: h.checks });
       return;
     }
-    if (parts[0] !== "v1" || parts[1] !== "instances") {
-      throw new ApiError(404, "not_found", `path: ${url.pathname} not found`);
-    }
+    if (parts[0] !== "v1") throw new ApiError(404, "not_found", `path: ${url.pathname} not found`);
     authorize(req);
+    if (await routeBackups(cloud.backups, { req, res, method, url, parts, slugParam })) return;
+    if (parts[1] !== "instances") throw new ApiError(404, "not_found", `path: ${url.pathname} not found`);
 
     if (parts.length === 2) {
       if (method !== "GET") throw new ApiError(405, "method_not_allowed", "method: use GET");
@@ -121,18 +71,8 @@ export function createApi(cloud: LocalCloud, options: { token?: string; log: Log
         if (!view) throw new NotFoundError(`instance "${slug}" does not exist`);
         send(res, 200, view);
       } else if (method === "PUT") {
-        const parsed = ZInstanceRequest.safeParse(await readJson(req));
-        if (!parsed.success) {
-          const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-          const first = issues[0];
-          throw new ApiError(
-            400,
-            "bad_request",
-            `${first?.path || "body"}: ${first?.message ?? "invalid"}`,
-            issues,
-          );
-        }
-        const { view, created, changed } = await cloud.put(slug, parsed.data);
+        const body = parseBody(ZInstanceRequest, await readJson(req));
+        const { view, created, changed } = await cloud.put(slug, body);
         send(res, created ? 201 : changed ? 202 : 200, view);
       } else if (method === "DELETE") {
         await cloud.remove(slug);
@@ -168,6 +108,8 @@ export function createApi(cloud: LocalCloud, options: { token?: string; log: Log
           });
         } else if (err instanceof NotFoundError) {
           send(res, 404, { error: "not_found", message: err.message });
+        } else if (err instanceof LocationError) {
+          send(res, 400, { error: "bad_request", message: err.message });
         } else if (err instanceof ConflictError) {
           send(res, 409, { error: "conflict", message: err.message });
         } else if (err instanceof NoFreePortError) {

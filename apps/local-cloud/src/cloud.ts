@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { LocalCloudConfig } from "@cp/config/local-cloud";
 import { restartDelayMs } from "./backoff";
+import { BackupService, type BackupHost, type BucketAccess, type InstanceData } from "./backups";
 import type { Buckets } from "./buckets";
 import { ConflictError, describe, NotFoundError } from "./errors";
 import type { TenantDatabases } from "./mariadb";
@@ -66,20 +67,30 @@ const canonical = (v: unknown): string =>
       : val,
   );
 
-export class LocalCloud {
+export class LocalCloud implements BackupHost {
   private readonly runtime = new Map<string, Runtime>();
   private readonly mutex = new KeyedMutex();
   private closing = false;
+  /** Backups, verifications and restores of the instances (tasks polled through the API). */
+  readonly backups: BackupService;
 
   private constructor(
     private readonly deps: CloudDeps,
     private readonly state: CloudState,
-  ) {}
+  ) {
+    this.backups = new BackupService({
+      host: this,
+      databases: deps.databases,
+      config: deps.config,
+      log: deps.log,
+    });
+  }
 
   /** Loads the state file and re-adopts every instance: running ones get their process back. */
   static async open(deps: CloudDeps): Promise<LocalCloud> {
     const cloud = new LocalCloud(deps, await deps.store.load());
     await cloud.adopt();
+    await cloud.backups.init();
     return cloud;
   }
 
@@ -103,6 +114,13 @@ export class LocalCloud {
         this.remove(inst.slug).catch((err: unknown) =>
           this.log.error({ slug: inst.slug, err: describe(err) }, "resuming a deletion failed"),
         );
+      } else if (inst.restoring) {
+        // Its database may be half-loaded: not started on it. A new restore (or a PUT, to start it as it is) follows.
+        const rt = this.rt(inst.slug);
+        rt.status = "failed";
+        rt.error =
+          "restore: interrupted (the local cloud stopped); the database may be partly restored: restore again";
+        this.log.warn({ slug: inst.slug }, rt.error);
       } else {
         this.enqueueReconcile(inst.slug);
       }
@@ -256,6 +274,7 @@ export class LocalCloud {
           observedGeneration: 0,
           suspended: false,
           deleting: false,
+          restoring: false,
           publicPort,
           dbPassword: secret(),
           adminToken: req.adminToken ?? secret(),
@@ -272,6 +291,8 @@ export class LocalCloud {
         const rt = this.rt(slug);
         changed = inst.deleting || canonical(inst.desired) !== canonical(req) || rt.status === "failed";
         if (changed) {
+          // Starting it as it is, after an interrupted restore, is the caller's call.
+          inst.restoring = false;
           inst.instanceId = req.instanceId;
           inst.desired = req;
           inst.deleting = false;
@@ -373,6 +394,110 @@ export class LocalCloud {
     await this.deps.router.closeAll();
     await this.deps.databases.close();
     this.deps.buckets.close();
+    this.backups.close();
+  }
+
+  // ---- backups (BackupHost) -----------------------------------------------------------------------------------------
+
+  private providerBucket(slug: string): BucketAccess {
+    const { s3 } = this.deps.config;
+    return { bucket: resourceNames(slug).bucket, mode: "provider", s3: { ...s3, region: "us-east-1" } };
+  }
+
+  bucketOf(slug: string): BucketAccess | null {
+    const inst = this.state.instances[slug];
+    if (!inst) return this.providerBucket(slug);
+    const storage = inst.desired.storage;
+    if (storage.mode === "provider") return this.providerBucket(slug);
+    if (!storage.accessKeyId || !storage.secretAccessKey) return null;
+    return {
+      bucket: storage.bucket,
+      mode: "byob",
+      s3: {
+        endpoint: storage.endpoint,
+        region: storage.region ?? "us-east-1",
+        accessKeyId: storage.accessKeyId,
+        secretAccessKey: storage.secretAccessKey,
+      },
+    };
+  }
+
+  dataOf(slug: string): InstanceData | null {
+    const inst = this.state.instances[slug];
+    if (!inst || inst.deleting) return null;
+    const names = resourceNames(slug);
+    const storage = inst.desired.storage;
+    return {
+      database: names.database,
+      user: names.user,
+      password: inst.dbPassword,
+      bucketName: storage.mode === "byob" ? storage.bucket : names.bucket,
+      bucket: this.bucketOf(slug),
+    };
+  }
+
+  /**
+   * Runs `work` with the tenant process stopped (status `restoring`, the URL answering 503), in the slug's queue so no
+   * reconcile runs meanwhile, then starts the service through a normal reconcile (health check included). If `work`
+   * fails after changing data, the instance is left `failed` and stopped (its database may be partly restored);
+   * before that, the service is started again as it was.
+   */
+  whileStopped(
+    slug: string,
+    work: (touched: () => Promise<void>) => Promise<void>,
+  ): Promise<{ status: InstanceStatus; error: string | null }> {
+    return this.mutex.run(slug, async () => {
+      const inst = this.state.instances[slug];
+      const rt = this.runtime.get(slug);
+      if (!inst || !rt || inst.deleting || this.closing)
+        throw new NotFoundError(`instance "${slug}" does not exist`);
+      rt.status = "restoring";
+      rt.step = "restore";
+      rt.error = null;
+      this.clearRestart(rt);
+      this.deps.router.point(slug, {
+        kind: "unavailable",
+        reason: "restoring",
+        message: "The instance is being restored from a backup.",
+      });
+      const old = rt.proc;
+      rt.proc = null;
+      rt.procHash = null;
+      if (old) await stopTenant(old, this.deps.config.stopTimeoutMs);
+      inst.pid = null;
+      await this.persist();
+      this.log.info({ slug }, "restoring: the tenant process is stopped");
+      let touched = false;
+      try {
+        await work(() => {
+          touched = true;
+          inst.restoring = true;
+          // Persisted before the data changes: a daemon that dies now knows the database is not whole.
+          return this.persist();
+        });
+      } catch (err) {
+        if (touched) {
+          rt.status = "failed";
+          rt.step = null;
+          rt.error = `restore: ${describe(err)}; the database may be partly restored: restore again`;
+          this.deps.router.point(slug, {
+            kind: "unavailable",
+            reason: "failed",
+            message: "The instance's restore failed.",
+          });
+          await this.persist();
+          throw err;
+        }
+        rt.step = null;
+        await this.reconcile(slug);
+        throw err;
+      }
+      rt.step = null;
+      inst.restoring = false;
+      if (!inst.suspended) rt.status = "provisioning";
+      await this.reconcile(slug);
+      return { status: rt.status, error: rt.error };
+    });
   }
 
   // ---- reconcile and supervision ------------------------------------------------------------------------------------

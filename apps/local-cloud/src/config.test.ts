@@ -19,6 +19,7 @@ describe("local cloud configuration", () => {
       secretAccessKey: "S3RVER",
     });
     expect(c.backoff).toEqual({ initialMs: 200, maxMs: 10_000 });
+    expect(c.backupBucket).toBe("cp-backups");
     expect(c.token).toBeUndefined();
   });
 
@@ -26,6 +27,18 @@ describe("local cloud configuration", () => {
     expect(loadLocalCloudConfig({ CP_LOCAL_S3_PORT: "59001" }).s3.endpoint).toBe("http://127.0.0.1:59001");
     expect(loadLocalCloudConfig({ CP_LOCAL_CLOUD_S3_ENDPOINT: "http://s3.local:9000" }).s3.endpoint).toBe(
       "http://s3.local:9000",
+    );
+  });
+
+  it("takes the backup bucket from CP_LOCAL_CLOUD_BACKUP_BUCKET and refuses a name S3 would not take", () => {
+    expect(loadLocalCloudConfig({ CP_LOCAL_CLOUD_BACKUP_BUCKET: "dev-backups" }).backupBucket).toBe(
+      "dev-backups",
+    );
+    expect(() => loadLocalCloudConfig({ CP_LOCAL_CLOUD_BACKUP_BUCKET: "Backups_1" })).toThrow(
+      /CP_LOCAL_CLOUD_BACKUP_BUCKET: must be a bucket name/,
+    );
+    expect(() => loadLocalCloudConfig({ CP_LOCAL_CLOUD_BACKUP_BUCKET: "t-backups" })).toThrow(
+      /CP_LOCAL_CLOUD_BACKUP_BUCKET: must not start with "t-"/,
     );
   });
 

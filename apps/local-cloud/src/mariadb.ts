@@ -11,7 +11,7 @@ export interface DatabaseServer {
 /** Host part of tenant accounts: tenant services connect over TCP from this machine (skip-name-resolve). */
 const TENANT_HOST = "127.0.0.1";
 
-const quoteIdent = (name: string) => `\`${name.replace(/`/g, "``")}\``;
+export const quoteIdent = (name: string) => `\`${name.replace(/`/g, "``")}\``;
 /** In GRANT, "_" and "%" are wildcards: escape them so a grant names exactly one database. */
 const grantDb = (name: string) => quoteIdent(name.replace(/([_%])/g, "\\$1"));
 
@@ -24,10 +24,16 @@ export class TenantDatabases {
       port: server.port,
       user: server.user,
       password: server.password,
-      connectionLimit: 4,
+      // Reconciles, and backups: a lock session, table checksums and watching the dump's session.
+      connectionLimit: 8,
       connectTimeout: 5_000,
       multipleStatements: false,
     });
+  }
+
+  /** The admin pool, for backups (table locks, checksums); never handed to anything a tenant controls. */
+  get admin(): Pool {
+    return this.pool;
   }
 
   get endpoint(): string {
@@ -68,6 +74,30 @@ export class TenantDatabases {
   async drop(t: { database: string; user: string }): Promise<void> {
     await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(t.database)}`);
     await this.pool.query("DROP USER IF EXISTS ?@?", [t.user, TENANT_HOST]);
+  }
+
+  /** The server's version, e.g. `10.11.19-MariaDB-0+deb12u1`. */
+  async version(): Promise<string> {
+    const [rows] = await this.pool.query<RowDataPacket[]>("SELECT VERSION() AS v");
+    return String(rows[0]?.v ?? "unknown");
+  }
+
+  /**
+   * Drops the database with everything in it (tables, views, routines, triggers, events) and creates it empty. The
+   * tenant user's grants name the database, not its objects, so they stay.
+   */
+  async recreate(database: string): Promise<void> {
+    await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+    await this.pool.query(`CREATE DATABASE ${quoteIdent(database)} CHARACTER SET utf8mb4`);
+  }
+
+  /** A database of the daemon's own (a verification's scratch copy); the account may create `t\_%` only. */
+  async createDatabase(database: string): Promise<void> {
+    await this.pool.query(`CREATE DATABASE ${quoteIdent(database)} CHARACTER SET utf8mb4`);
+  }
+
+  async dropDatabase(database: string): Promise<void> {
+    await this.pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
   }
 
   async exists(t: { database: string; user: string }): Promise<{ database: boolean; user: boolean }> {

@@ -12,7 +12,11 @@ import {
 
 export type RouteTarget =
   | { kind: "process"; port: number }
-  | { kind: "unavailable"; reason: "suspended" | "starting" | "restarting" | "failed"; message: string };
+  | {
+      kind: "unavailable";
+      reason: "suspended" | "starting" | "restarting" | "restoring" | "failed";
+      message: string;
+    };
 
 interface Route {
   server: Server;

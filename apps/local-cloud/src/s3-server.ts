@@ -4,12 +4,14 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { localCloudEnv } from "@cp/config/local-cloud";
 import S3rver from "s3rver";
+import { completeMultipartLikeS3 } from "./s3rver-multipart";
 
 const { s3Server } = localCloudEnv();
 const directory = path.resolve(s3Server.dataDir);
 mkdirSync(directory, { recursive: true });
 
 const server = new S3rver({ address: s3Server.host, port: s3Server.port, directory, silent: true });
+completeMultipartLikeS3(server.store);
 const { address, port } = await server.run();
 console.log(JSON.stringify({ msg: "s3rver listening", address, port, directory }));
 

@@ -18,5 +18,7 @@ declare module "s3rver" {
     run(): Promise<{ address: string; port: number; family: string }>;
     close(): Promise<void>;
     readonly httpServer?: Server;
+    /** Its FilesystemStore (s3rver-multipart.ts replaces one method of it). */
+    readonly store: unknown;
   }
 }

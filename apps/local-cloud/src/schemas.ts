@@ -80,6 +80,8 @@ export const ZStoredInstance = z.object({
   suspended: z.boolean(),
   /** Set while a DELETE is under way (or failed half-way): nothing restarts it. */
   deleting: z.boolean().default(false),
+  /** Set while a restore replaces its database: a daemon that restarts meanwhile does not start it on half the data. */
+  restoring: z.boolean().default(false),
   publicPort: z.number().int().min(1).max(65535),
   dbPassword: z.string().min(16),
   adminToken: z.string().min(16),
@@ -103,14 +105,22 @@ export const ZState = z.object({
 export type CloudState = z.infer<typeof ZState>;
 
 export type InstanceStatus =
-  "provisioning" | "updating" | "running" | "restarting" | "suspended" | "failed" | "deleting";
+  | "provisioning"
+  | "updating"
+  | "running"
+  | "restarting"
+  | "suspended"
+  /** Its database is being replaced from a backup; the service is stopped meanwhile. */
+  | "restoring"
+  | "failed"
+  | "deleting";
 
 /** What GET answers: no secret, ever. */
 export interface InstanceView {
   slug: string;
   instanceId: string;
   status: InstanceStatus;
-  /** The step a running reconcile is on: database, bucket, service, router, health. */
+  /** The step a running reconcile is on: database, bucket, service, router, health (restore while restoring). */
   step: string | null;
   error: string | null;
   generation: number;

@@ -31,6 +31,7 @@ const withPort = (publicPort: number): StoredInstance => ({
   observedGeneration: 1,
   suspended: false,
   deleting: false,
+  restoring: false,
   publicPort,
   dbPassword: "0123456789abcdef-db",
   adminToken: "0123456789abcdef-admin",

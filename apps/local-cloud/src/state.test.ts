@@ -20,6 +20,7 @@ const instance = (slug: string): StoredInstance => ({
   observedGeneration: 2,
   suspended: false,
   deleting: false,
+  restoring: false,
   publicPort: 4401,
   dbPassword: "0123456789abcdef-db",
   adminToken: "0123456789abcdef-admin",

@@ -18,6 +18,7 @@ export const LOCAL_CLOUD_DEFAULTS = {
   s3SecretAccessKey: "S3RVER",
   dataDir: ".data/local-cloud",
   s3DataDir: ".data/s3",
+  backupBucket: "cp-backups",
 } as const;
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
@@ -57,6 +58,15 @@ const schema = z.object({
   CP_LOCAL_CLOUD_S3_ENDPOINT: z.string().url().optional(),
   CP_LOCAL_CLOUD_S3_ACCESS_KEY_ID: z.string().min(1).default(LOCAL_CLOUD_DEFAULTS.s3AccessKeyId),
   CP_LOCAL_CLOUD_S3_SECRET_ACCESS_KEY: z.string().min(1).default(LOCAL_CLOUD_DEFAULTS.s3SecretAccessKey),
+  /** The bucket on the local S3 server that holds instance backups (created on start). */
+  CP_LOCAL_CLOUD_BACKUP_BUCKET: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      "must be a bucket name (3-63 lower-case letters, digits, . or -), e.g. cp-backups",
+    )
+    .refine((v) => !v.startsWith("t-"), 'must not start with "t-" (the prefix of instance buckets)')
+    .default(LOCAL_CLOUD_DEFAULTS.backupBucket),
   /** Restart backoff of a dead tenant process: initial delay, doubling up to the maximum. */
   CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS: int(1).default(200),
   CP_LOCAL_CLOUD_BACKOFF_MAX_MS: int(1).default(10_000),
@@ -80,6 +90,8 @@ export interface LocalCloudConfig {
   dataDir: string;
   mysql: { host: string; port: number; user: string; password: string };
   s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  /** Bucket on the same S3 server for backups: `<slug>/<backupId>/{database.sql,bucket-manifest.json,manifest.json}`. */
+  backupBucket: string;
   s3Server: { host: string; port: number; dataDir: string };
   backoff: { initialMs: number; maxMs: number };
   startTimeoutMs: number;
@@ -127,6 +139,7 @@ export function loadLocalCloudConfig(source: Record<string, string | undefined>)
       accessKeyId: e.CP_LOCAL_CLOUD_S3_ACCESS_KEY_ID,
       secretAccessKey: e.CP_LOCAL_CLOUD_S3_SECRET_ACCESS_KEY,
     },
+    backupBucket: e.CP_LOCAL_CLOUD_BACKUP_BUCKET,
     s3Server: { host: e.CP_LOCAL_S3_HOST, port: e.CP_LOCAL_S3_PORT, dataDir: e.CP_LOCAL_S3_DATA_DIR },
     backoff: { initialMs: e.CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS, maxMs: e.CP_LOCAL_CLOUD_BACKOFF_MAX_MS },
     startTimeoutMs: e.CP_LOCAL_CLOUD_START_TIMEOUT_MS,

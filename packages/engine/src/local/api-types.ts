@@ -29,7 +29,7 @@ export interface LocalInstanceRequest {
 }
 
 export type LocalInstanceStatus =
-  "provisioning" | "updating" | "running" | "restarting" | "suspended" | "failed" | "deleting";
+  "provisioning" | "updating" | "running" | "restarting" | "suspended" | "restoring" | "failed" | "deleting";
 
 /** GET /v1/instances/:slug (never holds a secret). */
 export interface LocalInstanceView {
@@ -57,4 +57,39 @@ export interface LocalInstanceView {
   sso: { mode: "provider" } | { mode: "oidc"; issuer: string; clientId: string; flow: "pkce" | "implicit" };
   storage: { mode: "provider" | "byob"; bucket: string; endpoint: string | null };
   suspended: boolean;
+}
+
+/** A backup, verification or restore running on the local cloud (GET /v1/tasks/:id). */
+export interface LocalTaskView {
+  /** `<kind>-<caller's id>` */
+  id: string;
+  kind: "backup" | "verify" | "restore";
+  key: string;
+  slug: string;
+  status: "running" | "succeeded" | "failed";
+  step: string | null;
+  /** Every step entered so far, in order. */
+  steps: string[];
+  bytes: number;
+  totalBytes: number | null;
+  error: string | null;
+  /** `damaged_backup` and `not_found` fail again on a retry; `failed` may not. */
+  errorCode: "damaged_backup" | "not_found" | "failed" | null;
+  /** BackupArtifact (backup), VerifyReport (verify), or a summary (restore). */
+  result: unknown;
+  log: { at: string; level: "info" | "warn" | "error"; message: string }[];
+  /** Index of `log[0]` in the task's whole log (older lines are dropped). */
+  logStart: number;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** The result of a restore task. */
+export interface LocalRestoreResult {
+  slug: string;
+  sourceSlug: string;
+  bytes: number;
+  /** The instance's status once its service was started again (running, or suspended if it was). */
+  status: LocalInstanceStatus;
+  bucketObjects: { listed: number; copied: number; missing: number; changed: number } | null;
 }

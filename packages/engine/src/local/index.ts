@@ -1,2 +1,2 @@
 export { LocalEngine, toRequest, type LocalEngineOptions } from "./local-engine";
-export type { LocalInstanceRequest, LocalInstanceView } from "./api-types";
+export type { LocalInstanceRequest, LocalInstanceView, LocalRestoreResult, LocalTaskView } from "./api-types";

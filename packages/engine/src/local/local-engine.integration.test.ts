@@ -51,6 +51,7 @@ const spec = (slug: string, over: Partial<InstanceSpec> = {}): InstanceSpec => (
   sso: { mode: "provider" },
   reliability: { externalRedis: false, rateLimits: { filestream: 5, graphql: 5 } },
   ipAllowlist: [],
+  backup: { retentionDays: 7, startTimeUtc: "03:00" },
   tags: {},
   ...over,
 });

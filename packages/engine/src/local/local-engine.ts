@@ -5,14 +5,18 @@ import { localCloudToken } from "@cp/config/local-cloud";
 import { SIZES } from "@cp/core";
 import {
   EngineError,
+  type BackupArtifact,
   type DriftReport,
   type Engine,
   type EngineHooks,
   type EngineOutputs,
   type InstanceRef,
   type InstanceSpec,
+  type RestoreOptions,
+  type VerifyReport,
 } from "../types";
-import type { LocalInstanceRequest, LocalInstanceView } from "./api-types";
+import type { LocalInstanceRequest, LocalInstanceView, LocalRestoreResult, LocalTaskView } from "./api-types";
+import { taskFailure, TaskReporter } from "./task-progress";
 
 export interface LocalEngineOptions {
   /** The local cloud's API; defaults to CP_LOCAL_CLOUD_URL. */
@@ -25,6 +29,8 @@ export interface LocalEngineOptions {
   timeoutMs?: number;
   /** How long the instance's own /healthz (through its public URL) may take to answer 200 after it runs. */
   healthTimeoutMs?: number;
+  /** How long a backup, verification or restore may run before the driver stops waiting (retryable). */
+  taskTimeoutMs?: number;
 }
 
 /** The reconcile steps the daemon reports, in order, with the progress each stands for. */
@@ -67,6 +73,7 @@ export class LocalEngine implements Engine {
   private readonly pollIntervalMs: number;
   private readonly timeoutMs: number;
   private readonly healthTimeoutMs: number;
+  private readonly taskTimeoutMs: number;
   /** Running applies per slug, so cancel() can stop them in addition to the operation's AbortSignal. */
   private readonly running = new Map<string, Set<AbortController>>();
 
@@ -76,6 +83,7 @@ export class LocalEngine implements Engine {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.timeoutMs = options.timeoutMs ?? 180_000;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 60_000;
+    this.taskTimeoutMs = options.taskTimeoutMs ?? 6 * 3600_000;
   }
 
   private get url(): string {
@@ -203,6 +211,96 @@ export class LocalEngine implements Engine {
   async outputs(ref: InstanceRef): Promise<EngineOutputs | null> {
     const view = await this.get(ref.slug);
     return view ? toOutputs(view) : null;
+  }
+
+  async backup(ref: InstanceRef, req: { backupId: string }, hooks: EngineHooks): Promise<BackupArtifact> {
+    return this.track(ref.slug, hooks.signal, async (signal) => {
+      hooks.log(`Backing up ${ref.slug}: a consistent dump of its database and a manifest of its bucket`);
+      hooks.progress("dump", 1);
+      const accepted = await this.call<LocalTaskView>("POST", `/v1/instances/${ref.slug}/backups`, signal, {
+        backupId: req.backupId,
+      });
+      const task = await this.followTask(accepted.body, hooks, signal);
+      const artifact = task.result as BackupArtifact;
+      hooks.progress("upload", 100);
+      hooks.log(
+        `Backup stored at ${artifact.location} (${(artifact.sizeBytes / 1024 / 1024).toFixed(1)} MiB, ${artifact.tables?.length ?? 0} tables)`,
+      );
+      return artifact;
+    });
+  }
+
+  async verifyBackup(
+    ref: InstanceRef,
+    artifact: BackupArtifact,
+    req: { requestId: string },
+    hooks: EngineHooks,
+  ): Promise<VerifyReport> {
+    checkDriver(artifact);
+    return this.track(ref.slug, hooks.signal, async (signal) => {
+      hooks.log(`Verifying the backup at ${artifact.location}: restoring it into a scratch database`);
+      hooks.progress("verify", 1);
+      const accepted = await this.call<LocalTaskView>(
+        "POST",
+        `/v1/instances/${ref.slug}/backups/verify`,
+        signal,
+        {
+          requestId: req.requestId,
+          artifact,
+        },
+      );
+      const task = await this.followTask(accepted.body, hooks, signal);
+      hooks.progress("cleanup", 100);
+      return task.result as VerifyReport;
+    });
+  }
+
+  async restore(
+    target: InstanceRef,
+    artifact: BackupArtifact,
+    options: RestoreOptions,
+    hooks: EngineHooks,
+  ): Promise<void> {
+    checkDriver(artifact);
+    await this.track(target.slug, hooks.signal, async (signal) => {
+      const clone = options.source.slug !== target.slug;
+      hooks.log(
+        clone
+          ? `Restoring the backup of ${options.source.slug} at ${artifact.location} into ${target.slug} (a clone: its bucket objects are copied too)`
+          : `Restoring ${target.slug} from the backup at ${artifact.location}`,
+      );
+      hooks.progress("download", 1);
+      const accepted = await this.call<LocalTaskView>(
+        "POST",
+        `/v1/instances/${target.slug}/restore`,
+        signal,
+        {
+          requestId: options.requestId,
+          artifact,
+          sourceSlug: options.source.slug,
+        },
+      );
+      const task = await this.followTask(accepted.body, hooks, signal);
+      const result = task.result as LocalRestoreResult;
+      if (result.status !== "suspended") {
+        const view = await this.get(target.slug, signal);
+        if (!view)
+          throw new EngineError(
+            "NOT_FOUND",
+            `The instance ${target.slug} disappeared during the restore.`,
+            false,
+          );
+        await this.waitHealthy(view.url, hooks, signal);
+      }
+      hooks.progress("health", 100);
+      hooks.log(`Instance ${target.slug} serves the restored data`);
+    });
+  }
+
+  async deleteBackup(ref: InstanceRef, artifact: BackupArtifact): Promise<void> {
+    checkDriver(artifact);
+    const query = new URLSearchParams({ location: artifact.location });
+    await this.call("DELETE", `/v1/backups?${query.toString()}`);
   }
 
   async cancel(ref: InstanceRef): Promise<void> {
@@ -363,6 +461,52 @@ export class LocalEngine implements Engine {
     );
   }
 
+  /**
+   * Polls a task until it ends, reporting its steps and log lines. Resolves with the succeeded task; a failed one, a
+   * task the daemon forgot (it restarted: 404, retryable with the same id) or the timeout throws. An aborted signal
+   * stops the polling only: the task itself runs on in the daemon.
+   */
+  private async followTask(
+    started: LocalTaskView,
+    hooks: EngineHooks,
+    signal: AbortSignal,
+  ): Promise<LocalTaskView> {
+    const reporter = new TaskReporter(hooks);
+    const deadline = Date.now() + this.taskTimeoutMs;
+    let view = started;
+    let polls = 0;
+    for (;;) {
+      reporter.report(view);
+      if (view.status === "succeeded") return view;
+      if (view.status === "failed") throw taskFailure(view);
+      if (Date.now() > deadline) {
+        throw new EngineError(
+          "FAILED",
+          `The local cloud's ${view.kind} of ${view.slug} did not finish within ${Math.round(this.taskTimeoutMs / 60_000)} min (step ${view.step ?? "none"}).`,
+          true,
+        );
+      }
+      // Quick polls first (a small backup takes a second or two), then every pollIntervalMs.
+      await sleep(Math.min(this.pollIntervalMs, 50 * 1.25 ** polls++), signal);
+      if (signal.aborted) throw cancelled(signal);
+      const res = await this.call<LocalTaskView>(
+        "GET",
+        `/v1/tasks/${encodeURIComponent(view.id)}`,
+        signal,
+        undefined,
+        true,
+      );
+      if (res.status === 404) {
+        throw new EngineError(
+          "FAILED",
+          `The local cloud no longer knows the ${view.kind} task ${view.id} (it restarted?); retrying starts it again.`,
+          true,
+        );
+      }
+      view = res.body;
+    }
+  }
+
   /** Waits for the instance's own /healthz through its public URL (the router), as a user would reach it. */
   private async waitHealthy(url: string, hooks: EngineHooks, signal: AbortSignal): Promise<void> {
     hooks.progress("health", 90);
@@ -385,6 +529,17 @@ export class LocalEngine implements Engine {
       await sleep(this.pollIntervalMs, signal);
     }
     throw new EngineError("FAILED", `The instance at ${url} did not become healthy (${last}).`, true);
+  }
+}
+
+/** Verify, restore and delete go to the driver that made the backup. */
+function checkDriver(artifact: BackupArtifact): void {
+  if (artifact.driver !== "local") {
+    throw new EngineError(
+      "FAILED",
+      `This backup was made by the "${artifact.driver}" driver; the local cloud cannot read it.`,
+      false,
+    );
   }
 }
 
