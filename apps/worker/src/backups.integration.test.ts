@@ -75,8 +75,19 @@ function tenantDb(slug: string): Promise<Connection> {
 async function rows(slug: string): Promise<{ id: number; name: string }[]> {
   const c = await tenantDb(slug);
   try {
-    const [r] = await c.query<RowDataPacket[]>("SELECT id, name FROM runs ORDER BY id");
+    const [r] = await c.query<RowDataPacket[]>("SELECT id, name FROM experiments ORDER BY id");
     return r.map((x) => ({ id: Number(x.id), name: String(x.name) }));
+  } finally {
+    await c.end();
+  }
+}
+
+/** Rows in the tenant service's own table (it may write some on start). */
+async function tenantRuns(slug: string): Promise<number> {
+  const c = await tenantDb(slug);
+  try {
+    const [r] = await c.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM runs");
+    return Number(r[0]!.n);
   } finally {
     await c.end();
   }
@@ -162,14 +173,14 @@ describe("backups on the local cloud", () => {
     const inst = await running(instanceId);
     instanceName = inst.name;
     const c = await tenantDb(slug);
-    await c.query("CREATE TABLE runs (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, payload BLOB)");
+    await c.query("CREATE TABLE experiments (id INT PRIMARY KEY, name VARCHAR(100) NOT NULL, payload BLOB)");
     await c.query(
-      "CREATE TABLE tags (run_id INT NOT NULL, tag VARCHAR(40) NOT NULL, PRIMARY KEY (run_id, tag))",
+      "CREATE TABLE experiment_tags (experiment_id INT NOT NULL, tag VARCHAR(40) NOT NULL, PRIMARY KEY (experiment_id, tag))",
     );
-    await c.query("INSERT INTO runs (id, name, payload) VALUES ?", [
+    await c.query("INSERT INTO experiments (id, name, payload) VALUES ?", [
       original.map((r) => [r.id, r.name, Buffer.from([r.id % 256, 0, 255, 10])]),
     ]);
-    await c.query("INSERT INTO tags VALUES (1, 'baseline'), (2, 'candidate')");
+    await c.query("INSERT INTO experiment_tags VALUES (1, 'baseline'), (2, 'candidate')");
     await c.end();
     for (const key of ["artifacts/model.bin", "media/chart.png"]) {
       await s3.send(new PutObjectCommand({ Bucket: bucketName(slug), Key: key, Body: `content of ${key}` }));
@@ -181,9 +192,10 @@ describe("backups on the local cloud", () => {
     expect(b, b.error ?? JSON.stringify(b.verifyReport)).toMatchObject({
       status: "completed",
       verification: "verified",
-      tableCount: 2,
+      // The tenant service's own `runs` table, and the two written here.
+      tableCount: 3,
     });
-    expect(Number(b.rowCount)).toBe(302);
+    expect(Number(b.rowCount)).toBe(302 + (await tenantRuns(slug)));
     expect(b.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(Number(b.sizeBytes)).toBeGreaterThan(1000);
     const artifact = b.artifact as { bucketManifest: { objects: number } | null };
@@ -198,9 +210,9 @@ describe("backups on the local cloud", () => {
     { timeout: 240_000 },
     async () => {
       const c = await tenantDb(slug);
-      await c.query("UPDATE runs SET name = 'changed' WHERE id <= 10");
-      await c.query("DELETE FROM runs WHERE id > 150");
-      await c.query("INSERT INTO runs (id, name) VALUES (5000, 'added after the backup')");
+      await c.query("UPDATE experiments SET name = 'changed' WHERE id <= 10");
+      await c.query("DELETE FROM experiments WHERE id > 150");
+      await c.query("INSERT INTO experiments (id, name) VALUES (5000, 'added after the backup')");
       await c.query("CREATE TABLE scratch_after_backup (id INT)");
       await c.end();
       expect((await rows(slug)).length).toBe(151);
@@ -217,14 +229,18 @@ describe("backups on the local cloud", () => {
       const c2 = await tenantDb(slug);
       const [tables] = await c2.query<RowDataPacket[]>("SHOW TABLES");
       await c2.end();
-      expect(tables.map((t) => Object.values(t)[0]).sort()).toEqual(["runs", "tags"]);
+      expect(tables.map((t) => Object.values(t)[0]).sort()).toEqual([
+        "experiment_tags",
+        "experiments",
+        "runs",
+      ]);
       const inst = await running(instanceId);
       expect(inst.status).toBe("running");
       // The instance answers again through its URL.
       expect((await fetch(`${inst.url}/healthz`)).status).toBe(200);
       const pre = await settledBackup(r.preRestoreBackupId);
       expect(pre).toMatchObject({ kind: "pre_restore", status: "completed", verification: "verified" });
-      expect(Number(pre.rowCount)).toBe(151 + 2);
+      expect(Number(pre.rowCount)).toBe(151 + 2 + (await tenantRuns(slug)));
     },
   );
 
@@ -324,7 +340,7 @@ describe("backups on the local cloud", () => {
       expect(b, b.error ?? "").toMatchObject({
         status: "completed",
         verification: "verified",
-        tableCount: 3,
+        tableCount: 4,
       });
       expect(Number(b.sizeBytes)).toBeGreaterThan(40 * 1024 * 1024);
       const ops = await db().operation.findMany({
