@@ -217,6 +217,7 @@ s3_up() {
 local_cloud_up() {
   # Backups dump and load tenant databases with the server's own client tools.
   ensure_pkg mariadb-dump mariadb-client
+  ensure_pkg zstd zstd
   CP_MODE=${CP_MODE:-development} CP_LOCAL_CLOUD_PORT=$LOCAL_CLOUD_PORT CP_LOCAL_CLOUD_DATA_DIR="$DATA/local-cloud" \
     CP_LOCAL_CLOUD_MYSQL_PORT=$MARIADB_PORT CP_LOCAL_CLOUD_MYSQL_USER=$MARIADB_CLOUD_USER \
     CP_LOCAL_CLOUD_MYSQL_PASSWORD=$MARIADB_CLOUD_PASSWORD CP_LOCAL_S3_PORT=$S3_PORT \

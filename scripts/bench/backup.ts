@@ -1,7 +1,8 @@
 // Benchmark (not a test): the local cloud's backup and restore against the server's bare tools, on one instance.
 // Times a bare `mariadb-dump > file` and a bare `mariadb < file` into a scratch database, then the local driver's
-// backup (dump streamed to the backup bucket with SHA-256, digests, manifests) and restore (download, check, replace,
-// restart, health), and prints MB/s and the ratios (goal: ours >= 0.8 of bare).
+// backup (dump compressed with zstd and streamed to the backup bucket with SHA-256, digests, manifests) and restore
+// (download, check, decompress, replace, restart, health), and prints MB/s of the uncompressed dump, the ratios (goal:
+// ours >= 0.8 of bare) and the stored (compressed) size.
 // Needs `bash scripts/services.sh up` (MariaDB, s3rver, the local cloud daemon at CP_LOCAL_CLOUD_URL).
 // Usage: npx tsx scripts/bench/backup.ts [--mb 200] [--rounds 2] [--keep]   (--mb 20 for a quick run)
 import { spawn } from "node:child_process";
@@ -234,19 +235,26 @@ async function main() {
         `  ${what.padEnd(52)} ${(best(ms) / 1000).toFixed(2).padStart(6)} s ${mbps(bytes, best(ms)).toFixed(1).padStart(6)} MB/s` +
           `   (all: ${ms.map((x) => (x / 1000).toFixed(2)).join(", ")} s)`,
       );
+    const dumpBytes = Number(artifact.details.dumpBytes ?? artifact.sizeBytes);
+    const compression = String(artifact.details.compression ?? "none");
     console.log(
-      `\nDump: ${(bytes / MB).toFixed(1)} MiB (stored: ${(artifact.sizeBytes / MB).toFixed(1)} MiB); best of ${ROUNDS}:`,
+      `\nDump: ${(bytes / MB).toFixed(1)} MiB (backup's dump: ${(dumpBytes / MB).toFixed(1)} MiB, stored ${compression}: ` +
+        `${(artifact.sizeBytes / MB).toFixed(1)} MiB, ${(dumpBytes / artifact.sizeBytes).toFixed(2)}:1); MB/s of the dump, best of ${ROUNDS}:`,
     );
     line("bare mariadb-dump > file", t.bareDump);
     line("bare mariadb-dump | S3 upload (no hash, no digests)", t.bareDumpS3);
-    line("driver backup (lock, digests, dump, SHA-256, upload)", t.backup);
+    line("driver backup (lock, digests, dump, zstd, SHA-256, upload)", t.backup);
     line("bare mariadb < file (empty scratch database)", u.bareRestore);
-    line("driver restore (download, check, replace, restart)", u.restore);
+    line("driver restore (download, check, unzstd, replace, restart)", u.restore);
     line(`driver verify (ok: ${report.ok})`, [verifyMs]);
     const ratio = (ours: number[], bare: number[]) => (best(bare) / best(ours)).toFixed(2);
     console.log(`\n  backup  / bare dump to file:   ${ratio(t.backup, t.bareDump)} (goal >= 0.80)`);
     console.log(`  backup  / bare dump to S3:     ${ratio(t.backup, t.bareDumpS3)}`);
     console.log(`  restore / bare restore:        ${ratio(u.restore, u.bareRestore)} (goal >= 0.80)`);
+    console.log(
+      `  stored / dump:                 ${(artifact.sizeBytes / dumpBytes).toFixed(3)} (${compression}; ` +
+        `${(dumpBytes / artifact.sizeBytes).toFixed(2)}:1, ${(artifact.sizeBytes / MB).toFixed(1)} of ${(dumpBytes / MB).toFixed(1)} MiB)`,
+    );
     console.log(
       `  writes waited ${artifact.details.writesBlockedMs} ms in the last backup (lock released ${artifact.details.lockReleased})`,
     );

@@ -3,6 +3,7 @@ import {
   backupPlace,
   bucketTotals,
   compareTables,
+  dumpObjectOf,
   locationOf,
   LocationError,
   parseLocation,
@@ -69,5 +70,29 @@ describe("helpers", () => {
   it("names scratch databases so that no instance can own one", () => {
     expect(scratchDatabaseName("a1b2c3d4e5f6")).toBe("t__verify_a1b2c3d4e5f6");
     expect(() => scratchDatabaseName("x`; DROP")).toThrow();
+  });
+});
+
+describe("the dump object of a backup", () => {
+  const database = { sizeBytes: 10, sha256: "0".repeat(64) };
+  it("is database.sql.zst (zstd) now, and when there is no manifest to say otherwise", () => {
+    expect(dumpObjectOf({ database: { ...database, key: "database.sql.zst", compression: "zstd" } })).toEqual(
+      {
+        key: "database.sql.zst",
+        compression: "zstd",
+      },
+    );
+    expect(dumpObjectOf(null)).toEqual({ key: "database.sql.zst", compression: "zstd" });
+  });
+  it("is the uncompressed database.sql in backups made before compression", () => {
+    expect(dumpObjectOf({ database: { ...database, key: "database.sql" } })).toEqual({
+      key: "database.sql",
+      compression: "none",
+    });
+  });
+  it("refuses a manifest naming any other object", () => {
+    expect(() => dumpObjectOf({ database: { ...database, key: "../other/database.sql" } })).toThrow(
+      /manifest/,
+    );
   });
 });

@@ -1,10 +1,13 @@
 // Where a backup lives in the backup bucket and what its manifests hold; pure, so the layout and the comparison a
 // verification makes are tested without a server. Layout: `s3://<bucket>/<slug>/<backupId>/` holding
-// `database.sql` (the dump), `bucket-manifest.json` (the instance bucket's objects) and `manifest.json` (written last:
-// a backup without it is incomplete).
+// `database.sql.zst` (the dump, zstd-compressed), `bucket-manifest.json` (the instance bucket's objects) and
+// `manifest.json` (written last: a backup without it is incomplete). Backups made before compression hold
+// `database.sql` (uncompressed; their manifest names that key and no compression) and are still verified and restored.
 import { isValidSlug } from "./naming";
 
-export const DUMP_OBJECT = "database.sql";
+export const DUMP_OBJECT = "database.sql.zst";
+/** The dump of backups made before compression. */
+export const LEGACY_DUMP_OBJECT = "database.sql";
 export const BUCKET_MANIFEST_OBJECT = "bucket-manifest.json";
 export const MANIFEST_OBJECT = "manifest.json";
 
@@ -41,12 +44,37 @@ export interface BackupManifest {
   backupId: string;
   createdAt: string;
   mysqlVersion: string;
-  database: { key: string; sizeBytes: number; sha256: string };
+  /**
+   * The dump as stored: `sizeBytes` and `sha256` are of the stored (compressed) bytes. `compression` and `dumpBytes`
+   * (the uncompressed size) are absent in backups made before compression.
+   */
+  database: {
+    key: string;
+    sizeBytes: number;
+    sha256: string;
+    compression?: DumpCompression;
+    dumpBytes?: number;
+  };
   tables: TableDigest[];
   bucket: { key: string; bucket: string; objects: number; bytes: number } | null;
   /** How long writes to the tenant's tables waited for the backup (the lock that makes it consistent). */
   writesBlockedMs: number;
   durationMs: number;
+}
+
+export type DumpCompression = "zstd" | "none";
+
+/** Where a backup's dump is and how it is stored: as its manifest says; without a manifest, the current layout. */
+export function dumpObjectOf(manifest: Pick<BackupManifest, "database"> | null): {
+  key: string;
+  compression: DumpCompression;
+} {
+  if (!manifest) return { key: DUMP_OBJECT, compression: "zstd" };
+  const { key, compression } = manifest.database;
+  if (key !== DUMP_OBJECT && key !== LEGACY_DUMP_OBJECT) {
+    throw new Error(`manifest: unknown dump object "${key.slice(0, 100)}"`);
+  }
+  return { key, compression: compression ?? (key === DUMP_OBJECT ? "zstd" : "none") };
 }
 
 export interface BackupPlace {

@@ -1,5 +1,6 @@
 // Backups, verification, restores and clones through the daemon's API, in-process, against the real MariaDB and
 // s3rver of scripts/services.sh (a backup bucket of its own per run).
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
@@ -47,6 +48,12 @@ const s3 = new S3Client({
   forcePathStyle: true,
   credentials: { accessKeyId: shared.s3.accessKeyId, secretAccessKey: shared.s3.secretAccessKey },
 });
+
+/** The zstd CLI, as the daemon runs it. */
+const zstd = (args: string[], input: Buffer) =>
+  execFileSync("zstd", [...args, "-q", "-c"], { input, maxBuffer: 1024 * 1024 * 1024 });
+const unzstd = (stored: Buffer) => zstd(["-d"], stored);
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 const instanceBody = (instanceId: string) => ({
   instanceId,
@@ -252,7 +259,11 @@ describe("backups on the local cloud", () => {
       driver: "local",
       location: `s3://${BACKUP_BUCKET}/${A}/first/`,
       bucketManifest: { location: `s3://${BACKUP_BUCKET}/${A}/first/bucket-manifest.json`, objects: 3 },
-      details: { mysqlVersion: expect.stringMatching(/MariaDB/), lockReleased: "at-snapshot" },
+      details: {
+        mysqlVersion: expect.stringMatching(/MariaDB/),
+        lockReleased: "at-snapshot",
+        compression: "zstd",
+      },
     });
     expect(artifact.tables.map((t) => t.name)).toEqual(["bulk", "items", "runs", "tags"]);
     const items = artifact.tables.find((t) => t.name === "items")!;
@@ -264,18 +275,29 @@ describe("backups on the local cloud", () => {
 
     expect(await keys(BACKUP_BUCKET, `${A}/first/`)).toEqual([
       `${A}/first/bucket-manifest.json`,
-      `${A}/first/database.sql`,
+      `${A}/first/database.sql.zst`,
       `${A}/first/manifest.json`,
     ]);
-    const dump = await objectBytes(BACKUP_BUCKET, `${A}/first/database.sql`);
-    expect(dump.length).toBe(artifact.sizeBytes);
-    expect(createHash("sha256").update(dump).digest("hex")).toBe(artifact.sha256);
+    // Stored compressed: size and SHA-256 are of the stored bytes, the dump's own size is in the details.
+    const stored = await objectBytes(BACKUP_BUCKET, `${A}/first/database.sql.zst`);
+    expect(stored.length).toBe(artifact.sizeBytes);
+    expect(sha256(stored)).toBe(artifact.sha256);
+    const dump = unzstd(stored);
+    expect(dump.length).toBe(artifact.details.dumpBytes);
+    expect(dump.length).toBeGreaterThan(stored.length);
+    expect(dump.toString()).toContain("CREATE TABLE `items`");
     const manifest = JSON.parse((await objectBytes(BACKUP_BUCKET, `${A}/first/manifest.json`)).toString());
     expect(manifest).toMatchObject({
       slug: A,
       backupId: "first",
       tables: artifact.tables,
-      database: { sha256: artifact.sha256 },
+      database: {
+        key: "database.sql.zst",
+        sha256: artifact.sha256,
+        sizeBytes: artifact.sizeBytes,
+        compression: "zstd",
+        dumpBytes: dump.length,
+      },
     });
     const bucketManifest = JSON.parse(
       (await objectBytes(BACKUP_BUCKET, `${A}/first/bucket-manifest.json`)).toString(),
@@ -308,6 +330,37 @@ describe("backups on the local cloud", () => {
     });
     const [dbs] = await databases.admin.query<RowDataPacket[]>("SHOW DATABASES LIKE 't\\_\\_verify\\_%'");
     expect(dbs).toEqual([]);
+  });
+
+  it("still verifies and restores a backup made before compression (an uncompressed database.sql)", async () => {
+    const made = await backup(A, "old");
+    const prefix = `${A}/old/`;
+    const dump = unzstd(await objectBytes(BACKUP_BUCKET, `${prefix}database.sql.zst`));
+    // The layout of backups made before compression: database.sql, and a manifest without compression.
+    await s3.send(new PutObjectCommand({ Bucket: BACKUP_BUCKET, Key: `${prefix}database.sql`, Body: dump }));
+    await s3.send(new DeleteObjectCommand({ Bucket: BACKUP_BUCKET, Key: `${prefix}database.sql.zst` }));
+    const manifest = JSON.parse((await objectBytes(BACKUP_BUCKET, `${prefix}manifest.json`)).toString()) as {
+      database: Record<string, unknown>;
+    };
+    manifest.database = { key: "database.sql", sizeBytes: dump.length, sha256: sha256(dump) };
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: BACKUP_BUCKET,
+        Key: `${prefix}manifest.json`,
+        Body: JSON.stringify(manifest),
+      }),
+    );
+    const artifact = { ...(made.result as object), sizeBytes: dump.length, sha256: sha256(dump) };
+
+    await call("POST", `/v1/instances/${A}/backups/verify`, { requestId: "v-old", artifact });
+    expect((await finished("verify-v-old")).result).toMatchObject({ ok: true, problems: [] });
+    await call("POST", `/v1/instances/${A}/restore`, { requestId: "r-old", artifact, sourceSlug: A });
+    const restored = await finished("restore-r-old");
+    expect(restored).toMatchObject({
+      status: "succeeded",
+      result: { bytes: dump.length, status: "running" },
+    });
+    await call("DELETE", `/v1/backups?location=${encodeURIComponent(`s3://${BACKUP_BUCKET}/${prefix}`)}`);
   });
 
   it("is idempotent per id, and answers errors that name the field", async () => {
@@ -417,11 +470,12 @@ describe("backups on the local cloud", () => {
 
   it("a damaged backup: verification reports it, and a restore refuses it without touching the target", async () => {
     const third = await backup(A, "third");
-    const key = `${A}/third/database.sql`;
-    const dump = await objectBytes(BACKUP_BUCKET, key);
+    const key = `${A}/third/database.sql.zst`;
+    // A dump that still loads, with other data: decompressed, changed and compressed again.
+    const dump = unzstd(await objectBytes(BACKUP_BUCKET, key));
     const at = dump.indexOf("item 1");
     dump.write("ITEM", at);
-    await s3.send(new PutObjectCommand({ Bucket: BACKUP_BUCKET, Key: key, Body: dump }));
+    await s3.send(new PutObjectCommand({ Bucket: BACKUP_BUCKET, Key: key, Body: zstd(["-1"], dump) }));
 
     await call("POST", `/v1/instances/${A}/backups/verify`, { requestId: "v-bad", artifact: third.result });
     const report = (await finished("verify-v-bad")).result as { ok: boolean; problems: string[] };

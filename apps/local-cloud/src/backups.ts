@@ -6,7 +6,7 @@ import { createWriteStream } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import path from "node:path";
-import { Writable, type Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
 import type { LocalCloudConfig } from "@cp/config/local-cloud";
@@ -17,12 +17,14 @@ import {
   backupPlace,
   bucketTotals,
   compareTables,
+  dumpObjectOf,
   locationOf,
   parseLocation,
   scratchDatabaseName,
   type BackupManifest,
   type BackupPlace,
   type BucketManifest,
+  type DumpCompression,
   type TableDigest,
 } from "./backup-layout";
 import type { Artifact } from "./backup-schemas";
@@ -35,6 +37,7 @@ import { KeyedMutex } from "./mutex";
 import { isMissing, ObjectStore, s3Client, sameServer, type S3Access } from "./object-store";
 import { loadDumpFile } from "./parallel-load";
 import { TaskError, TaskRegistry, type TaskContext, type TaskView } from "./tasks";
+import { childSink, DECOMPRESS_ARGS, spawnZstd, zstdFailure } from "./zstd";
 
 /** How the daemon reaches an instance's bucket. */
 export interface BucketAccess {
@@ -239,7 +242,8 @@ export class BackupService {
         });
         const rows = dump.tables.reduce((n, t) => n + t.rows, 0);
         ctx.log(
-          `Dumped and stored ${dump.tables.length} tables (${rows} rows, ${mb(dump.bytes)} MiB, SHA-256 ${dump.sha256.slice(0, 12)}…) ` +
+          `Dumped and stored ${dump.tables.length} tables (${rows} rows, ${dump.dumpBytes === null ? "?" : mb(dump.dumpBytes)} MiB, ` +
+            `${mb(dump.bytes)} MiB compressed, SHA-256 ${dump.sha256.slice(0, 12)}…) ` +
             `in ${dump.durationMs} ms; writes waited ${dump.writesBlockedMs} ms for the consistent snapshot`,
         );
         ctx.step("upload");
@@ -266,7 +270,13 @@ export class BackupService {
           backupId,
           createdAt: new Date(started).toISOString(),
           mysqlVersion,
-          database: { key: DUMP_OBJECT, sizeBytes: dump.bytes, sha256: dump.sha256 },
+          database: {
+            key: DUMP_OBJECT,
+            sizeBytes: dump.bytes,
+            sha256: dump.sha256,
+            compression: "zstd",
+            ...(dump.dumpBytes === null ? {} : { dumpBytes: dump.dumpBytes }),
+          },
           tables: dump.tables,
           bucket: bucketInfo,
           writesBlockedMs: dump.writesBlockedMs,
@@ -295,6 +305,8 @@ export class BackupService {
             writesBlockedMs: dump.writesBlockedMs,
             lockReleased: dump.releasedEarly ? "at-snapshot" : "at-end",
             format: "mariadb-dump --single-transaction",
+            compression: "zstd",
+            ...(dump.dumpBytes === null ? {} : { dumpBytes: dump.dumpBytes }),
           },
         };
       } catch (err) {
@@ -312,7 +324,8 @@ export class BackupService {
     const { databases, config } = this.deps;
     const problems: string[] = [];
     const scratch = scratchDatabaseName(randomBytes(6).toString("hex"));
-    const location = `${locationOf(place)}${DUMP_OBJECT}`;
+    const dumpObject = await this.dumpObject(place);
+    const location = `${locationOf(place)}${dumpObject.key}`;
     let checked = { tables: 0, rows: 0 };
     ctx.step("verify", artifact.sizeBytes);
     ctx.log(`Loading ${location} into the scratch database ${scratch}`);
@@ -320,13 +333,14 @@ export class BackupService {
     try {
       let source: { body: Readable; size: number | null } | null = null;
       try {
-        source = await this.store.read(`${place.prefix}${DUMP_OBJECT}`);
+        source = await this.store.read(`${place.prefix}${dumpObject.key}`);
       } catch (err) {
         if (!isMissing(err)) throw err;
         problems.push(`dump: ${location} does not exist`);
       }
       if (source) {
         const loaded = await loadDump(source.body, {
+          compression: dumpObject.compression,
           account: { ...config.mysql },
           database: scratch,
           onBytes: (n) => ctx.bytes(n),
@@ -378,8 +392,9 @@ export class BackupService {
     try {
       // 1. The whole dump, checked, before the target is touched.
       ctx.step("download", artifact.sizeBytes);
-      ctx.log(`Downloading ${locationOf(place)}${DUMP_OBJECT}`);
-      const got = await this.download(`${place.prefix}${DUMP_OBJECT}`, file, ctx);
+      const dumpObject = await this.dumpObject(place);
+      ctx.log(`Downloading ${locationOf(place)}${dumpObject.key}`);
+      const got = await this.download(`${place.prefix}${dumpObject.key}`, dumpObject.compression, file, ctx);
       if (got.sha256 !== artifact.sha256 || got.bytes !== artifact.sizeBytes) {
         throw new TaskError(
           "damaged_backup",
@@ -387,7 +402,11 @@ export class BackupService {
             `(${artifact.sizeBytes} bytes, SHA-256 ${artifact.sha256}): the backup is damaged; instance "${slug}" was not touched`,
         );
       }
-      ctx.log(`The dump is intact (${mb(got.bytes)} MiB, SHA-256 matches)`);
+      if (got.error) throw new Error(`unpacking the dump failed: ${got.error}`);
+      ctx.log(
+        `The dump is intact (${mb(got.bytes)} MiB stored, SHA-256 matches` +
+          (dumpObject.compression === "zstd" ? `; ${mb(got.dumpBytes)} MiB decompressed)` : ")"),
+      );
       const clone = sourceSlug !== slug;
       const manifest = clone
         ? await this.store.getJson<BucketManifest>(`${place.prefix}${BUCKET_MANIFEST_OBJECT}`)
@@ -444,11 +463,17 @@ export class BackupService {
     }
   }
 
+  /** The backup's dump object and its compression, as its manifest says (backups before compression: database.sql). */
+  private async dumpObject(place: BackupPlace): Promise<{ key: string; compression: DumpCompression }> {
+    return dumpObjectOf(await this.store.getJson<BackupManifest>(`${place.prefix}${MANIFEST_OBJECT}`));
+  }
+
   private async download(
     key: string,
+    compression: DumpCompression,
     file: string,
     ctx: TaskContext,
-  ): Promise<{ sha256: string; bytes: number }> {
+  ): Promise<{ sha256: string; bytes: number; dumpBytes: number; error: string | null }> {
     let source: { body: Readable };
     try {
       source = await this.store.read(key);
@@ -461,10 +486,20 @@ export class BackupService {
       }
       throw err;
     }
-    // Hashed as stored; written re-owned (DEFINER), ready for the client to read straight from the file.
+    // Hashed as stored; decompressed and written re-owned (DEFINER), ready for the client to read straight from the file.
     const counter = new HashCounter({ onBytes: (n) => ctx.bytes(n) });
-    await pipeline(source.body, counter, new DefinerRewriter(), createWriteStream(file, { mode: 0o600 }));
-    return { sha256: counter.digest(), bytes: counter.bytes };
+    const written = new HashCounter({ hash: false });
+    const out = await unpackDump(source.body, compression, counter, [
+      written,
+      createWriteStream(file, { mode: 0o600 }),
+    ]);
+    if (out.readError) throw out.readError;
+    return {
+      sha256: counter.digest(),
+      bytes: counter.bytes,
+      dumpBytes: written.bytes,
+      error: out.zstdError ?? (out.writeError ? describe(out.writeError) : null),
+    };
   }
 
   /** Copies the objects of the backup's bucket manifest that still exist in the source's bucket into the target's. */
@@ -548,52 +583,76 @@ async function listBucket(access: BucketAccess) {
 }
 
 /**
- * Feeds a dump to the `mariadb` client (loading into `database` as `account`), hashing it on the way. A load that fails
- * part-way does not stop the hashing: the rest of the dump is still read, so the SHA-256 covers the whole object.
+ * Reads a stored dump to its end through `counter` (the hash of the stored bytes), decompresses it (zstd) and passes
+ * it, re-owned (DEFINER), to `dest`. When decompression or `dest` fail, the source is still read to its end, so the hash
+ * covers the whole object. Resolves with what failed.
+ */
+async function unpackDump(
+  source: Readable,
+  compression: DumpCompression,
+  counter: HashCounter,
+  dest: Writable[],
+): Promise<{ readError: unknown; zstdError: string | null; writeError: unknown }> {
+  if (compression === "none") {
+    const [piped] = await Promise.allSettled([pipeline([source, counter, new DefinerRewriter(), ...dest])]);
+    return {
+      readError: piped.status === "rejected" ? piped.reason : null,
+      zstdError: null,
+      writeError: null,
+    };
+  }
+  const zstd = spawnZstd(DECOMPRESS_ARGS);
+  const [fed, written, exited] = await Promise.allSettled([
+    pipeline(source, counter, childSink(zstd.child, zstd.exited)),
+    pipeline([zstd.child.stdout!, new DefinerRewriter(), ...dest]),
+    zstd.exited,
+  ]);
+  const result = exited.status === "fulfilled" ? exited.value : null;
+  return {
+    readError: fed.status === "rejected" ? fed.reason : null,
+    zstdError: !result ? "zstd -d did not run" : result.code !== 0 ? zstdFailure("zstd -d", result) : null,
+    writeError: written.status === "rejected" ? written.reason : null,
+  };
+}
+
+/**
+ * Feeds a dump to the `mariadb` client (loading into `database` as `account`), hashing it as stored and decompressing
+ * it on the way. A load that fails part-way does not stop the hashing: the rest of the dump is still read, so the
+ * SHA-256 covers the whole object.
  */
 async function loadDump(
   source: Readable,
-  opts: { account: ClientAccount; database: string; onBytes: (n: number) => void },
+  opts: {
+    compression: DumpCompression;
+    account: ClientAccount;
+    database: string;
+    onBytes: (n: number) => void;
+  },
 ): Promise<{ sha256: string; bytes: number; error: string | null }> {
   return withOptionFile(opts.account, async (optionFile) => {
     const client = spawnClient("mariadb", optionFile, ["--max-allowed-packet=1G", opts.database], {
       stdout: "ignore",
     });
     const counter = new HashCounter({ onBytes: opts.onBytes });
-    const stdin = client.child.stdin!;
-    let clientGone = false;
-    stdin.on("error", () => (clientGone = true));
-    void client.exited.then(() => (clientGone = true));
     // Forwards to the client while it runs; once it is gone, the rest is only hashed.
-    const sink = new Writable({
-      highWaterMark: 4 * 1024 * 1024,
-      write(chunk: Buffer, _enc, callback) {
-        if (clientGone || stdin.destroyed) return callback();
-        if (stdin.write(chunk)) return callback();
-        const done = () => {
-          stdin.off("drain", done);
-          stdin.off("close", done);
-          callback();
-        };
-        stdin.on("drain", done);
-        stdin.on("close", done);
-      },
-      final(callback) {
-        if (!clientGone && !stdin.destroyed) stdin.end();
-        callback();
-      },
-    });
-    const [piped, exited] = await Promise.allSettled([
-      pipeline(source, counter, new DefinerRewriter(), sink),
+    const sink = childSink(client.child, client.exited);
+    const [unpacked, exited] = await Promise.allSettled([
+      unpackDump(source, opts.compression, counter, [sink]),
       client.exited,
     ]);
+    const out =
+      unpacked.status === "fulfilled"
+        ? unpacked.value
+        : { readError: unpacked.reason, zstdError: null, writeError: null };
     const result = exited.status === "fulfilled" ? exited.value : null;
     let error: string | null = null;
-    if (!result || result.code !== 0)
+    if (out.zstdError) error = out.zstdError;
+    else if (!result || result.code !== 0)
       error = result ? clientFailure("mariadb", result) : "mariadb did not run";
-    else if (piped.status === "rejected") error = `reading the dump failed: ${describe(piped.reason)}`;
+    else if (out.readError) error = `reading the dump failed: ${describe(out.readError)}`;
+    else if (out.writeError) error = `feeding the dump to mariadb failed: ${describe(out.writeError)}`;
     return {
-      sha256: piped.status === "fulfilled" ? counter.digest() : "unreadable",
+      sha256: out.readError ? "unreadable" : counter.digest(),
       bytes: counter.bytes,
       error,
     };

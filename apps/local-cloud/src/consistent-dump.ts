@@ -21,6 +21,7 @@ import { quoteIdent as q } from "./mariadb";
 import type { ObjectStore } from "./object-store";
 import { localPortsTo } from "./proc-net";
 import type { TaskContext } from "./tasks";
+import { COMPRESS_ARGS, inputBytes, spawnZstd, zstdFailure } from "./zstd";
 
 /** How long the backup waits for its table lock before giving up (a long transaction holds the tables). */
 const LOCK_WAIT_SECONDS = 60;
@@ -28,8 +29,12 @@ const LOCK_WAIT_SECONDS = 60;
 const DIGEST_CONCURRENCY = 2;
 
 export interface DumpOutcome {
+  /** Of the stored (zstd-compressed) object. */
   sha256: string;
+  /** The stored (compressed) size. */
   bytes: number;
+  /** The dump's size before compression (null if zstd did not say). */
+  dumpBytes: number | null;
   tables: TableDigest[];
   /** From LOCK TABLES to UNLOCK TABLES: how long the tenant's writes waited. */
   writesBlockedMs: number;
@@ -214,7 +219,7 @@ export interface DumpRequest {
   ctx: TaskContext;
 }
 
-/** Dumps `database` into `store` at `key`; the object exists only if everything succeeded. */
+/** Dumps `database`, compressed with zstd, into `store` at `key`; the object exists only if everything succeeded. */
 export async function dumpDatabase(req: DumpRequest): Promise<DumpOutcome> {
   const { admin, database, ctx } = req;
   ctx.step("lock");
@@ -251,14 +256,28 @@ export async function dumpDatabase(req: DumpRequest): Promise<DumpOutcome> {
         if (r.code !== 0) throw new Error(clientFailure("mariadb-dump", r));
       });
       dumped.catch(() => undefined);
-      // The upload ends cleanly only after mariadb-dump exited with 0; otherwise it is aborted.
-      const counter = new HashCounter({ onBytes: (n) => ctx.bytes(n), beforeEnd: () => dumped });
-      dump.child.stdout!.pipe(counter);
+      // mariadb-dump | zstd through a pipe of their own (the uncompressed dump never passes through the daemon); the
+      // compressed output is hashed and uploaded.
+      const zstd = spawnZstd(COMPRESS_ARGS, dump.child.stdout!);
+      // zstd holds the pipe now: the daemon's end is closed, so only zstd reads it.
+      dump.child.stdout!.destroy();
+      const compressed = zstd.exited.then((r) => {
+        if (r.code !== 0) throw new Error(zstdFailure("zstd", r));
+        return inputBytes(r.stderr);
+      });
+      compressed.catch(() => undefined);
+      // The upload ends cleanly only after mariadb-dump and zstd exited with 0; otherwise it is aborted.
+      const counter = new HashCounter({
+        onBytes: (n) => ctx.bytes(n),
+        beforeEnd: () => Promise.all([dumped, compressed]).then(() => undefined),
+      });
+      zstd.child.stdout!.pipe(counter);
 
       let failure: unknown = null;
       const fail = (err: unknown) => {
         failure ??= err;
         dump.child.kill("SIGTERM");
+        zstd.child.kill("SIGTERM");
       };
       const snapshot = dumpSnapshotTaken(
         admin,
@@ -271,21 +290,25 @@ export async function dumpDatabase(req: DumpRequest): Promise<DumpOutcome> {
       // The admin snapshots were opened under the lock: the digests need it no longer, unless a table has no snapshot.
       const digests = tableDigests(snapshots.length ? snapshots : [admin], database, names);
       const released = (transactional ? snapshot : Promise.all([digests, dump.exited])).then(unlock);
-      const uploaded = req.store.upload(req.key, counter, { contentType: "application/sql" });
+      const uploaded = req.store.upload(req.key, counter, { contentType: "application/zstd" });
       digests.catch(fail);
       uploaded.catch(fail);
       released.catch(fail);
       const [d, , s] = await Promise.allSettled([digests, uploaded, snapshot, released]);
       await unlock();
       await dump.exited;
-      // The dump's own error says most (the upload's is then only "the stream failed").
-      const [dumpResult] = await Promise.allSettled([dumped]);
+      await zstd.exited;
+      // The tools' own errors say most (the upload's is then only "the stream failed"). zstd's first: when it fails,
+      // mariadb-dump only fails to write into the closed pipe.
+      const [dumpResult, zstdResult] = await Promise.allSettled([dumped, compressed]);
+      if (zstdResult.status === "rejected" && !(failure && zstd.child.killed)) throw zstdResult.reason;
       if (dumpResult.status === "rejected" && !(failure && dump.child.killed)) throw dumpResult.reason;
       if (failure) throw failure;
       if (d.status === "rejected") throw d.reason;
       return {
         sha256: counter.digest(),
         bytes: counter.bytes,
+        dumpBytes: zstdResult.status === "fulfilled" ? zstdResult.value : null,
         tables: d.value,
         writesBlockedMs: (unlockedAt ?? Date.now()) - lockedAt,
         releasedEarly: transactional && s.status === "fulfilled" && s.value,

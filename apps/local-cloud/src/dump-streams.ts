@@ -10,18 +10,24 @@ import { Transform, type TransformCallback } from "node:stream";
  * upload is then aborted instead of completed).
  */
 export class HashCounter extends Transform {
-  private readonly hash: Hash = createHash("sha256");
+  private readonly hash: Hash | null;
   bytes = 0;
 
   constructor(
-    private readonly options: { onBytes?: (total: number) => void; beforeEnd?: () => Promise<void> } = {},
+    private readonly options: {
+      onBytes?: (total: number) => void;
+      beforeEnd?: () => Promise<void>;
+      /** False: only count. */
+      hash?: boolean;
+    } = {},
   ) {
     // Large buffers: fewer, bigger chunks between the pipe and the uploader.
     super({ highWaterMark: 4 * 1024 * 1024 });
+    this.hash = options.hash === false ? null : createHash("sha256");
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.bytes += chunk.length;
     this.options.onBytes?.(this.bytes);
     callback(null, chunk);
@@ -38,6 +44,7 @@ export class HashCounter extends Transform {
 
   /** The hex digest; only once the stream has ended. */
   digest(): string {
+    if (!this.hash) throw new Error("HashCounter: created without a hash");
     return this.hash.digest("hex");
   }
 }

@@ -201,7 +201,7 @@ describe("backups on the local cloud", () => {
     const artifact = b.artifact as { bucketManifest: { objects: number } | null };
     expect(artifact.bucketManifest?.objects).toBe(2);
     expect(await bucketKeys(BACKUP_BUCKET, `${slug}/${backupId}/`)).toContain(
-      `${slug}/${backupId}/database.sql`,
+      `${slug}/${backupId}/database.sql.zst`,
     );
   });
 
@@ -270,11 +270,13 @@ describe("backups on the local cloud", () => {
     "fails verification of a corrupted backup object, marks it and alerts",
     { timeout: 120_000 },
     async () => {
-      const key = `${slug}/${backupId}/database.sql`;
+      const key = `${slug}/${backupId}/database.sql.zst`;
       const obj = await s3.send(new GetObjectCommand({ Bucket: BACKUP_BUCKET, Key: key }));
-      const text = await obj.Body!.transformToString();
-      const corrupted = text.replace("run-1-", "run-X-");
-      expect(corrupted).not.toBe(text);
+      const text = Buffer.from(await obj.Body!.transformToByteArray());
+      // The dump is stored compressed (zstd): one byte flipped in the middle.
+      const corrupted = Buffer.from(text);
+      const middle = Math.floor(corrupted.length / 2);
+      corrupted[middle] = corrupted[middle]! ^ 0xff;
       await s3.send(new PutObjectCommand({ Bucket: BACKUP_BUCKET, Key: key, Body: corrupted }));
       const v = await verifyBackupAgain(ctx, { orgId, backupId });
       const op = await finished(v.operationId);
