@@ -17,6 +17,8 @@ import { decryptSecret, encryptSecret } from "@cp/connectors";
 import { db, isUniqueViolation, type Prisma } from "@cp/db";
 import { recordAudit } from "../audit/record-audit";
 import type { ServiceContext } from "../context";
+import { assertNotBeingDeprovisioned } from "../instances/instance-actions";
+import { assertWithinInstanceQuota } from "../instances/order-instance";
 import { createOperationTx, wakeOperation } from "../operations/operations";
 import { keysetAfter, keysetResult } from "../pagination";
 
@@ -165,21 +167,12 @@ function assertCanBackUp(i: { name: string; status: string; url: string | null; 
   }
 }
 
-/** Inside a transaction: the instance row is locked and no deprovision is pending. */
-async function lockForWork(tx: Prisma.TransactionClient, i: { id: string; name: string }) {
-  await tx.$queryRaw`SELECT id FROM "Instance" WHERE id = ${i.id} FOR UPDATE`;
-  const pending = await tx.operation.count({
-    where: { instanceId: i.id, kind: { in: ["deprovision", "destroy"] }, status: { in: [...ACTIVE] } },
-  });
-  if (pending) throw new AppError("CONFLICT", `${i.name} is being deprovisioned.`);
-}
-
 /** A manual backup: queued behind whatever the instance already has queued. */
 export async function takeBackup(ctx: ServiceContext, input: { orgId: string; instanceId: string }) {
   const i = await findInstance(input.orgId, input.instanceId);
   assertCanBackUp(i);
   const created = await db().$transaction(async (tx) => {
-    await lockForWork(tx, i);
+    await assertNotBeingDeprovisioned(tx, i);
     const waiting = await tx.backup.findFirst({
       where: { instanceId: i.id, kind: "manual", status: "queued" },
       select: { id: true },
@@ -229,7 +222,7 @@ export async function verifyBackupAgain(ctx: ServiceContext, input: { orgId: str
     if (queued) return { operationId: queued.id };
   }
   const created = await db().$transaction(async (tx) => {
-    await lockForWork(tx, b.instance);
+    await assertNotBeingDeprovisioned(tx, b.instance);
     const op = await createOperationTx(tx, {
       instanceId: b.instanceId,
       kind: "verify_backup",
@@ -283,7 +276,7 @@ export async function restoreBackup(
   assertRestorable(b);
   assertCanBackUp(i);
   const created = await db().$transaction(async (tx) => {
-    await lockForWork(tx, i);
+    await assertNotBeingDeprovisioned(tx, i);
     const pre = await tx.backup.create({
       data: { instanceId: i.id, orgId: i.orgId, kind: "pre_restore", requestedById: ctx.actor.userId },
     });
@@ -320,13 +313,7 @@ export async function cloneFromBackup(
   assertRestorable(b);
   const src = b.instance;
   const org = await db().organization.findUniqueOrThrow({ where: { id: input.orgId } });
-  const used = await db().instance.count({ where: { orgId: org.id, status: { not: "deleted" } } });
-  if (used >= org.instanceQuota) {
-    throw new AppError(
-      "PRECONDITION_FAILED",
-      `Your organization has reached its quota of ${org.instanceQuota} dedicated instance${org.instanceQuota === 1 ? "" : "s"}. Deprovision one, or ask provider staff to raise the quota.`,
-    );
-  }
+  await assertWithinInstanceQuota(org);
   const config = src.config as unknown as InstanceConfig;
   const cloneConfig: InstanceConfig = { ...config, storage: { mode: "provider" } };
   const secrets = await db().instanceSecret.findMany({

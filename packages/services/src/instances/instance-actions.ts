@@ -30,7 +30,10 @@ type InstanceRow = Awaited<ReturnType<typeof findInstance>>;
  * Inside the transaction: locks the instance row and refuses new work once a deprovision is queued or running, so
  * nothing queued behind it can bring a deleted instance back.
  */
-async function assertNotBeingDeprovisioned(tx: Prisma.TransactionClient, i: InstanceRow) {
+export async function assertNotBeingDeprovisioned(
+  tx: Prisma.TransactionClient,
+  i: { id: string; name: string },
+) {
   await tx.$queryRaw`SELECT id FROM "Instance" WHERE id = ${i.id} FOR UPDATE`;
   const pending = await tx.operation.count({
     where: { instanceId: i.id, kind: { in: ["deprovision", "destroy"] }, status: { in: [...ACTIVE] } },

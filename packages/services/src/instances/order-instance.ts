@@ -39,13 +39,7 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
       `${org.name} is on the ${org.plan === "saas" ? "SaaS" : "customer-managed"} plan; dedicated instances need the Dedicated plan. Contact your account team.`,
     );
   }
-  const used = await db().instance.count({ where: { orgId, status: { not: "deleted" } } });
-  if (used >= org.instanceQuota) {
-    throw new AppError(
-      "PRECONDITION_FAILED",
-      `Your organization has reached its quota of ${org.instanceQuota} dedicated instance${org.instanceQuota === 1 ? "" : "s"}. Deprovision one, or ask provider staff to raise the quota.`,
-    );
-  }
+  await assertWithinInstanceQuota(org);
   const clouds = await cloudAvailability();
   const cloud = clouds.find((c) => c.cloud === order.cloud);
   if (!cloud?.available)
@@ -148,3 +142,14 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
 }
 
 export type { OrderChecks };
+
+/** Refuses a new instance (an order or a clone) once the org holds its quota of instances that are not deleted. */
+export async function assertWithinInstanceQuota(org: { id: string; instanceQuota: number }) {
+  const used = await db().instance.count({ where: { orgId: org.id, status: { not: "deleted" } } });
+  if (used >= org.instanceQuota) {
+    throw new AppError(
+      "PRECONDITION_FAILED",
+      `Your organization has reached its quota of ${org.instanceQuota} dedicated instance${org.instanceQuota === 1 ? "" : "s"}. Deprovision one, or ask provider staff to raise the quota.`,
+    );
+  }
+}
