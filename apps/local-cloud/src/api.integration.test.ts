@@ -1,35 +1,28 @@
 // The daemon's HTTP API in-process, against the MariaDB and s3rver of scripts/services.sh.
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Server } from "node:http";
-import { loadLocalCloudConfig, localCloudEnv } from "@cp/config/local-cloud";
-import { pino } from "pino";
+import { localCloudEnv } from "@cp/config/local-cloud";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApi } from "./api";
-import { Buckets } from "./buckets";
-import { LocalCloud } from "./cloud";
-import { TenantDatabases } from "./mariadb";
+import { startInProcessCloud, waitUntil, type InProcessCloud } from "./testing/in-process-cloud";
+import type { Buckets } from "./buckets";
+import type { LocalCloud } from "./cloud";
+import type { TenantDatabases } from "./mariadb";
 import { resourceNames } from "./naming";
-import { LocalRouter } from "./router";
 import { ZInstanceRequest } from "./schemas";
-import { StateStore } from "./state";
 import { tenantMarker } from "./tenant-process";
 
 const TOKEN = "api-test-token-0123456789";
 const run = randomBytes(3).toString("hex");
 const shared = localCloudEnv();
-const entry = path.resolve(import.meta.dirname, "../../tenant-service/src/main.ts");
 
-let dataDir: string;
+let daemon: InProcessCloud;
 let cloud: LocalCloud;
-let api: Server;
-let base: string;
 let databases: TenantDatabases;
 let buckets: Buckets;
+let dataDir: string;
+const call: InProcessCloud["call"] = (...args) => daemon.call(...args);
 
 const body = (over: Record<string, unknown> = {}) => ({
   instanceId: "inst-1",
@@ -43,19 +36,6 @@ const body = (over: Record<string, unknown> = {}) => ({
   storage: { mode: "provider" },
   ...over,
 });
-
-const call = async (method: string, p: string, json?: unknown, token: string | null = TOKEN) => {
-  const res = await fetch(`${base}${p}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: json === undefined ? undefined : typeof json === "string" ? json : JSON.stringify(json),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : null, text };
-};
 
 /** PIDs of this daemon's tenant processes for `slug` (by the marker in their command line). */
 function tenantPids(slug: string): number[] {
@@ -72,55 +52,18 @@ function tenantPids(slug: string): number[] {
   return pids;
 }
 
-async function waitUntil(fn: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
-}
-
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), "local-cloud-api-"));
-  const first = 20_000 + Math.floor(Math.random() * 19_000);
-  const config = {
-    ...loadLocalCloudConfig({
-      CP_MODE: "test",
-      CP_LOCAL_CLOUD_PUBLIC_PORTS: `${first}-${first + 30}`,
-      CP_LOCAL_CLOUD_TOKEN: TOKEN,
-      CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS: "100",
-      CP_LOCAL_CLOUD_BACKOFF_MAX_MS: "1000",
-    }),
-    dataDir,
-    mysql: shared.mysql,
-    s3: shared.s3,
-  };
-  databases = new TenantDatabases(config.mysql);
-  buckets = new Buckets(config.s3);
-  const log = pino({ level: "silent" });
-  cloud = await LocalCloud.open({
-    config,
-    databases,
-    buckets,
-    router: new LocalRouter("127.0.0.1"),
-    store: new StateStore(path.join(dataDir, "state.json")),
-    tenant: { entry, cwd: path.dirname(path.dirname(entry)), nodeArgs: ["--import", "tsx"] },
-    log,
+  daemon = await startInProcessCloud({
+    token: TOKEN,
+    name: "api",
+    ports: 30,
+    env: { CP_LOCAL_CLOUD_BACKOFF_INITIAL_MS: "100", CP_LOCAL_CLOUD_BACKOFF_MAX_MS: "1000" },
   });
-  api = createApi(cloud, { token: TOKEN, log });
-  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  ({ cloud, databases, buckets, dataDir } = daemon);
 });
 
 afterAll(async () => {
-  if (cloud) {
-    for (const v of cloud.list()) await cloud.remove(v.slug).catch(() => undefined);
-    api.closeAllConnections();
-    api.close();
-    await cloud.close();
-  }
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await daemon?.stop();
 });
 
 describe("local cloud API", () => {

@@ -3,8 +3,6 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -18,7 +16,12 @@ import { loadLocalCloudConfig, localCloudEnv } from "@cp/config/local-cloud";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApi } from "./api";
+import {
+  startInProcessCloud,
+  TENANT_ENTRY,
+  waitUntil,
+  type InProcessCloud,
+} from "./testing/in-process-cloud";
 import { Buckets } from "./buckets";
 import { LocalCloud } from "./cloud";
 import { TenantDatabases } from "./mariadb";
@@ -31,17 +34,14 @@ import type { TaskView } from "./tasks";
 const TOKEN = "backup-test-token-0123456789";
 const run = randomBytes(3).toString("hex");
 const shared = localCloudEnv();
-const entry = path.resolve(import.meta.dirname, "../../tenant-service/src/main.ts");
 const BACKUP_BUCKET = `cp-backups-it-${run}`;
 const A = `bk-${run}-a`;
 const B = `bk-${run}-b`;
 
-let dataDir: string;
+let daemon: InProcessCloud;
 let cloud: LocalCloud;
-let api: Server;
-let base: string;
 let databases: TenantDatabases;
-let buckets: Buckets;
+const call: InProcessCloud["call"] = (...args) => daemon.call(...args);
 const s3 = new S3Client({
   endpoint: shared.s3.endpoint,
   region: "us-east-1",
@@ -66,28 +66,6 @@ const instanceBody = (instanceId: string) => ({
   sso: { mode: "provider" },
   storage: { mode: "provider" },
 });
-
-const call = async (method: string, p: string, json?: unknown, token: string | null = TOKEN) => {
-  const res = await fetch(`${base}${p}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(json === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : null };
-};
-
-async function waitUntil(fn: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("timed out");
-}
 
 /** Polls a task until it ends; `seen` collects the instance statuses observed meanwhile. */
 async function finished(id: string, watch?: { slug: string; seen: Set<string> }): Promise<TaskView> {
@@ -136,7 +114,7 @@ async function objectBytes(bucket: string, key: string): Promise<Buffer> {
 
 async function startInstance(slug: string): Promise<void> {
   expect((await call("PUT", `/v1/instances/${slug}`, instanceBody(`inst-${slug}`))).status).toBe(201);
-  await waitUntil(() => cloud.get(slug)?.status === "running" && cloud.get(slug)?.step === null);
+  await waitUntil(() => cloud.get(slug)?.status === "running" && cloud.get(slug)?.step === null, 60_000);
 }
 
 async function backup(slug: string, backupId: string): Promise<TaskView> {
@@ -146,35 +124,13 @@ async function backup(slug: string, backupId: string): Promise<TaskView> {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), "local-cloud-backups-"));
-  const first = 20_000 + Math.floor(Math.random() * 19_000);
-  const config = {
-    ...loadLocalCloudConfig({
-      CP_MODE: "test",
-      CP_LOCAL_CLOUD_PUBLIC_PORTS: `${first}-${first + 10}`,
-      CP_LOCAL_CLOUD_TOKEN: TOKEN,
-      CP_LOCAL_CLOUD_BACKUP_BUCKET: BACKUP_BUCKET,
-      CP_LOCAL_CLOUD_STOP_TIMEOUT_MS: "3000",
-    }),
-    dataDir,
-    mysql: shared.mysql,
-    s3: shared.s3,
-  };
-  databases = new TenantDatabases(config.mysql);
-  buckets = new Buckets(config.s3);
-  const log = pino({ level: "silent" });
-  cloud = await LocalCloud.open({
-    config,
-    databases,
-    buckets,
-    router: new LocalRouter("127.0.0.1"),
-    store: new StateStore(path.join(dataDir, "state.json")),
-    tenant: { entry, cwd: path.dirname(path.dirname(entry)), nodeArgs: ["--import", "tsx"] },
-    log,
+  daemon = await startInProcessCloud({
+    token: TOKEN,
+    name: "backups",
+    ports: 10,
+    env: { CP_LOCAL_CLOUD_BACKUP_BUCKET: BACKUP_BUCKET, CP_LOCAL_CLOUD_STOP_TIMEOUT_MS: "3000" },
   });
-  api = createApi(cloud, { token: TOKEN, log });
-  await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+  ({ cloud, databases } = daemon);
   await Promise.all([startInstance(A), startInstance(B)]);
 
   // The tenant's own data, made as the tenant makes it: tables of several types, a view, a routine and a trigger.
@@ -215,15 +171,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (cloud) {
-    for (const v of cloud.list()) await cloud.remove(v.slug).catch(() => undefined);
-    api.closeAllConnections();
-    api.close();
-    await cloud.close();
-  }
+  await daemon?.stop();
   await new Buckets(shared.s3).remove(BACKUP_BUCKET).catch(() => undefined);
   s3.destroy();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe("backups on the local cloud", () => {
@@ -584,7 +534,11 @@ describe("backups on the local cloud", () => {
       buckets: new Buckets(shared.s3),
       router: new LocalRouter("127.0.0.1"),
       store,
-      tenant: { entry, cwd: path.dirname(path.dirname(entry)), nodeArgs: ["--import", "tsx"] },
+      tenant: {
+        entry: TENANT_ENTRY,
+        cwd: path.dirname(path.dirname(TENANT_ENTRY)),
+        nodeArgs: ["--import", "tsx"],
+      },
       log: pino({ level: "silent" }),
     });
     try {

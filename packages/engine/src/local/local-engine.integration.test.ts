@@ -8,8 +8,9 @@ import { HeadBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client
 import { localCloudEnv } from "@cp/config/local-cloud";
 import { createConnection, type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineError, type EngineHooks, type InstanceRef, type InstanceSpec } from "../types";
+import { EngineError, type InstanceSpec } from "../types";
 import { LocalEngine } from "./local-engine";
+import { localRef, localSpec, recorder } from "./testing/fixtures";
 import {
   alive,
   freePort,
@@ -24,43 +25,8 @@ const run = randomBytes(3).toString("hex");
 const SLUG = `it-${run}-main`;
 const shared = localCloudEnv();
 
-function recorder() {
-  const steps: string[] = [];
-  const logs: string[] = [];
-  const controller = new AbortController();
-  const hooks: EngineHooks = {
-    log: (m) => logs.push(m),
-    progress: (step) => {
-      if (steps.at(-1) !== step) steps.push(step);
-    },
-    signal: controller.signal,
-  };
-  return { hooks, steps, logs, controller };
-}
-
-const spec = (slug: string, over: Partial<InstanceSpec> = {}): InstanceSpec => ({
-  instanceId: `inst-${slug}`,
-  slug,
-  orgSlug: "acme",
-  cloud: "local",
-  region: "local",
-  size: "small",
-  mysqlVersion: "8.0",
-  version: "1.0.0",
-  storage: { mode: "provider" },
-  sso: { mode: "provider" },
-  reliability: { externalRedis: false, rateLimits: { filestream: 5, graphql: 5 } },
-  ipAllowlist: [],
-  backup: { retentionDays: 7, startTimeUtc: "03:00" },
-  tags: {},
-  ...over,
-});
-const ref = (slug: string): InstanceRef => ({
-  instanceId: `inst-${slug}`,
-  slug,
-  cloud: "local",
-  region: "local",
-});
+const spec = localSpec;
+const ref = localRef;
 
 // --- independent views of the real resources ---------------------------------------------------------------------
 const s3 = new S3Client({
