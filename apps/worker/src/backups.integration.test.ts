@@ -23,6 +23,7 @@ import { createConnection, type Connection, type RowDataPacket } from "mysql2/pr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOrgAdmin } from "./testing/fixtures";
 import { bucketName, databaseName, deleteCloudInstances } from "./testing/local-cloud-inventory";
+import { waitFor } from "./testing/wait";
 import { killAllWorkers, startWorkerProcess, type WorkerProcess } from "./testing/worker-process";
 
 const RUN = `bk${randomBytes(3).toString("hex")}`;
@@ -37,21 +38,8 @@ const WORKER_ENV = {
   SMTP_URL: "log:",
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(250);
-  }
-}
+/** Everything here waits on real dumps and restores. */
+const WAIT = { timeoutMs: 120_000 };
 
 const cloud = localCloudEnv();
 const s3 = new S3Client({
@@ -116,30 +104,43 @@ const order = (subdomain: string): OrderInput => ({
 });
 
 async function running(instanceId: string) {
-  return waitFor(`instance ${instanceId} running`, async () => {
-    const i = await db().instance.findUniqueOrThrow({ where: { id: instanceId } });
-    if (i.status === "failed") throw new Error(`instance failed: ${i.statusReason}`);
-    const active = await db().operation.count({
-      where: { instanceId, status: { in: ["queued", "running"] } },
-    });
-    return i.status === "running" && active === 0 ? i : undefined;
-  });
+  return waitFor(
+    `instance ${instanceId} running`,
+    async () => {
+      const i = await db().instance.findUniqueOrThrow({ where: { id: instanceId } });
+      if (i.status === "failed") throw new Error(`instance failed: ${i.statusReason}`);
+      const active = await db().operation.count({
+        where: { instanceId, status: { in: ["queued", "running"] } },
+      });
+      return i.status === "running" && active === 0 ? i : undefined;
+    },
+    WAIT,
+  );
 }
 
 async function settledBackup(backupId: string) {
-  return waitFor(`backup ${backupId} settled`, async () => {
-    const b = await db().backup.findUniqueOrThrow({ where: { id: backupId } });
-    const done =
-      b.status === "failed" || (b.status === "completed" && !["pending", "running"].includes(b.verification));
-    return done ? b : undefined;
-  });
+  return waitFor(
+    `backup ${backupId} settled`,
+    async () => {
+      const b = await db().backup.findUniqueOrThrow({ where: { id: backupId } });
+      const done =
+        b.status === "failed" ||
+        (b.status === "completed" && !["pending", "running"].includes(b.verification));
+      return done ? b : undefined;
+    },
+    WAIT,
+  );
 }
 
 async function finished(operationId: string) {
-  return waitFor(`operation ${operationId} finished`, async () => {
-    const op = await db().operation.findUniqueOrThrow({ where: { id: operationId } });
-    return ["succeeded", "failed", "cancelled"].includes(op.status) ? op : undefined;
-  });
+  return waitFor(
+    `operation ${operationId} finished`,
+    async () => {
+      const op = await db().operation.findUniqueOrThrow({ where: { id: operationId } });
+      return ["succeeded", "failed", "cancelled"].includes(op.status) ? op : undefined;
+    },
+    WAIT,
+  );
 }
 
 beforeAll(async () => {
@@ -330,7 +331,7 @@ describe("backups on the local cloud", () => {
           const b = await db().backup.findUniqueOrThrow({ where: { id: taken.backupId } });
           return b.status === "running" ? b : undefined;
         },
-        60_000,
+        { timeoutMs: 60_000 },
       );
       await worker.kill();
       const mid = await db().backup.findUniqueOrThrow({ where: { id: taken.backupId } });

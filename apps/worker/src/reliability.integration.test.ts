@@ -26,6 +26,7 @@ import {
   tenantProcesses,
   type Inventory,
 } from "./testing/local-cloud-inventory";
+import { sleep, waitFor } from "./testing/wait";
 import { killAllWorkers, startWorkerProcess, type WorkerProcess } from "./testing/worker-process";
 import { RECONCILE_SCHEDULER_ID } from "./worker";
 
@@ -42,26 +43,9 @@ const WORKER_ENV = {
   SMTP_URL: "log:",
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const between = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 
 /** Polls `probe` until it returns a value other than undefined; the error says what was last seen. */
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; intervalMs?: number; describe?: () => Promise<string> | string },
-): Promise<T> {
-  const deadline = Date.now() + opts.timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      const detail = opts.describe ? await opts.describe() : "";
-      throw new Error(`${what}: not within ${opts.timeoutMs} ms${detail ? `\n${detail}` : ""}`);
-    }
-    await sleep(opts.intervalMs ?? 250);
-  }
-}
 
 // ---- the customer -------------------------------------------------------------------------------------------------
 
