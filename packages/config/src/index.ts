@@ -73,6 +73,21 @@ const schema = z.object({
   CP_OPERATION_MAX_ATTEMPTS: int(1).default(3),
   /** How often the worker queues due scheduled backups and prunes expired ones. */
   CP_BACKUP_TICK_MS: int(100).default(60_000),
+  /** Health and metrics: every instance is polled once per interval, spread over it, a bounded number at a time. */
+  CP_HEALTH_POLL_MS: int(200).default(30_000),
+  /** How often the poll scheduler looks for instances that are due (a fraction of the poll interval). */
+  CP_HEALTH_TICK_MS: int(50).default(5_000),
+  CP_HEALTH_POLL_CONCURRENCY: int(1).default(16),
+  CP_HEALTH_POLL_TIMEOUT_MS: int(100).default(5_000),
+  /** How often threshold rules are evaluated over the fleet. */
+  CP_ALERT_EVAL_MS: int(100).default(15_000),
+  /** Downsampling and retention of samples. */
+  CP_METRICS_MAINTAIN_MS: int(1000).default(300_000),
+  CP_METRICS_RAW_RETENTION_HOURS: int(1).default(48),
+  CP_METRICS_ROLLUP_5M_RETENTION_DAYS: int(1).default(35),
+  CP_METRICS_ROLLUP_1H_RETENTION_DAYS: int(1).default(400),
+  /** Customer-owned buckets are re-checked with the ordering flow's checks this often. */
+  CP_BUCKET_RECHECK_HOURS: int(1).default(24),
 });
 
 /** Parses CP_ENCRYPTION_KEYS; null when malformed. The first key encrypts; all of them decrypt. */

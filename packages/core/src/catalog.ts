@@ -58,11 +58,13 @@ export interface SizePreset {
   /** Kubernetes nodes in the node group. */
   nodes: number;
   storageQuotaGiB: number;
+  /** vCPUs of the database (the dbInstanceClass / dbTier below); database CPU % is measured against them. */
+  dbVcpus: number;
   note?: string;
   aws: { nodeInstanceType: string; dbInstanceClass: string; dbStorageGiB: number };
   gcp: { nodeMachineType: string; dbTier: string; dbStorageGiB: number };
-  /** The local cloud's tenant service limits (a stand-in: it runs on this machine). */
-  local: { maxConnections: number };
+  /** The local cloud's tenant service limits (a stand-in: it runs on this machine; its database gets one core). */
+  local: { maxConnections: number; dbVcpus: number };
 }
 
 export const SIZES: Record<SizeId, SizePreset> = {
@@ -73,10 +75,11 @@ export const SIZES: Record<SizeId, SizePreset> = {
     memoryGiB: 8,
     nodes: 2,
     storageQuotaGiB: 100,
+    dbVcpus: 2,
     note: "The floor: evaluation and small teams.",
     aws: { nodeInstanceType: "m6i.xlarge", dbInstanceClass: "db.m6g.large", dbStorageGiB: 50 },
     gcp: { nodeMachineType: "e2-standard-4", dbTier: "db-custom-2-8192", dbStorageGiB: 50 },
-    local: { maxConnections: 20 },
+    local: { maxConnections: 20, dbVcpus: 1 },
   },
   recommended: {
     id: "recommended",
@@ -85,10 +88,11 @@ export const SIZES: Record<SizeId, SizePreset> = {
     memoryGiB: 32,
     nodes: 3,
     storageQuotaGiB: 500,
+    dbVcpus: 4,
     note: "Recommended for production.",
     aws: { nodeInstanceType: "m6i.2xlarge", dbInstanceClass: "db.r6g.xlarge", dbStorageGiB: 200 },
     gcp: { nodeMachineType: "n2-standard-8", dbTier: "db-custom-4-32768", dbStorageGiB: 200 },
-    local: { maxConnections: 50 },
+    local: { maxConnections: 50, dbVcpus: 1 },
   },
   large: {
     id: "large",
@@ -97,9 +101,10 @@ export const SIZES: Record<SizeId, SizePreset> = {
     memoryGiB: 64,
     nodes: 3,
     storageQuotaGiB: 2000,
+    dbVcpus: 8,
     aws: { nodeInstanceType: "m6i.4xlarge", dbInstanceClass: "db.r6g.2xlarge", dbStorageGiB: 500 },
     gcp: { nodeMachineType: "n2-standard-16", dbTier: "db-custom-8-65536", dbStorageGiB: 500 },
-    local: { maxConnections: 100 },
+    local: { maxConnections: 100, dbVcpus: 1 },
   },
   xlarge: {
     id: "xlarge",
@@ -108,9 +113,10 @@ export const SIZES: Record<SizeId, SizePreset> = {
     memoryGiB: 128,
     nodes: 4,
     storageQuotaGiB: 5000,
+    dbVcpus: 16,
     aws: { nodeInstanceType: "m6i.8xlarge", dbInstanceClass: "db.r6g.4xlarge", dbStorageGiB: 1000 },
     gcp: { nodeMachineType: "n2-standard-32", dbTier: "db-custom-16-131072", dbStorageGiB: 1000 },
-    local: { maxConnections: 200 },
+    local: { maxConnections: 200, dbVcpus: 1 },
   },
 };
 

@@ -8,3 +8,4 @@ export * from "./cursor";
 export * from "./catalog";
 export * from "./order";
 export * from "./backups";
+export * from "./metrics";

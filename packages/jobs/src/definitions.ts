@@ -28,6 +28,14 @@ export const JOBS = {
   operationReconcile: { queue: QUEUES.system, name: "operation.reconcile", schema: z.object({}) },
   /** Queue scheduled backups that are due and remove expired ones (storage and row together). */
   backupsTick: { queue: QUEUES.system, name: "backups.tick", schema: z.object({}) },
+  /** Poll the health and metrics of the instances that are due (each once per CP_HEALTH_POLL_MS, spread). */
+  healthTick: { queue: QUEUES.system, name: "health.tick", schema: z.object({}) },
+  /** Evaluate the threshold rules over the fleet: alert transitions and their notifications. */
+  alertsEvaluate: { queue: QUEUES.system, name: "alerts.evaluate", schema: z.object({}) },
+  /** Downsample samples into rollups, refresh baselines, remove samples past retention. */
+  metricsMaintain: { queue: QUEUES.system, name: "metrics.maintain", schema: z.object({}) },
+  /** Re-check the customer-owned buckets that are due (daily) with the ordering flow's checks. */
+  bucketsRecheck: { queue: QUEUES.system, name: "buckets.recheck", schema: z.object({}) },
 } as const;
 
 export type JobKey = keyof typeof JOBS;
