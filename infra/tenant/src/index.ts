@@ -18,6 +18,8 @@ export {
   DATABASE_NAME,
   databaseInstanceName,
   hostname,
+  httpsForwardingRuleName,
+  loadBalancerName,
   resourceLabels,
   resourceTags,
   RESTORE_MARKER_TAG,

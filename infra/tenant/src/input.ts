@@ -172,6 +172,19 @@ export function databaseInstanceName(
 }
 
 /**
+ * The AWS application load balancer's name (ALB names take at most 32 characters). CloudWatch's `LoadBalancer`
+ * dimension of its metrics is `app/<name>/<id>`.
+ */
+export function loadBalancerName(input: Pick<TenantProgramInput, "slug">): string {
+  return resourceName(input, "", 32);
+}
+
+/** The GCP HTTPS forwarding rule's name: Cloud Monitoring's `https_lb_rule` resources carry it as a label. */
+export function httpsForwardingRuleName(input: Pick<TenantProgramInput, "slug">): string {
+  return resourceName(input, "https");
+}
+
+/**
  * A tag the driver puts on an RDS instance it restored from a snapshot (its value: the restore's request id), so that
  * a retried restore knows the swap is done. The AWS provider ignores it (ignoreTags), so an apply leaves it alone.
  */

@@ -2,7 +2,7 @@
 // certificate → the node group's ingress node port. The IP allowlist is enforced on the ALB's security group.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { HEALTH_PATH, hostname, INGRESS_NODE_PORT } from "../input";
+import { HEALTH_PATH, hostname, INGRESS_NODE_PORT, loadBalancerName } from "../input";
 import type { AwsContext } from "./context";
 import type { AwsCluster } from "./cluster";
 import { subnetIds, VPC_CIDR, type AwsNetwork } from "./network";
@@ -56,7 +56,7 @@ export function createIngress(ctx: AwsContext, network: AwsNetwork, cluster: Aws
   const loadBalancer = new aws.lb.LoadBalancer(
     "lb",
     {
-      name: ctx.name("", 32),
+      name: loadBalancerName(ctx.input),
       loadBalancerType: "application",
       internal: false,
       securityGroups: [securityGroup.id],

@@ -3,7 +3,7 @@
 // the backend service (a firewall rule could not do it: the load balancer's proxies, not the users, reach the nodes).
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { HEALTH_PATH, hostname, INGRESS_NODE_PORT } from "../input";
+import { HEALTH_PATH, hostname, httpsForwardingRuleName, INGRESS_NODE_PORT } from "../input";
 import type { GcpCluster } from "./cluster";
 import type { GcpContext } from "./context";
 import type { GcpNetwork } from "./network";
@@ -100,7 +100,7 @@ export function createIngress(ctx: GcpContext, network: GcpNetwork, cluster: Gcp
   new gcp.compute.GlobalForwardingRule(
     "lb-https-rule",
     {
-      name: ctx.name("https"),
+      name: httpsForwardingRuleName(ctx.input),
       target: httpsProxy.id,
       portRange: "443",
       ipAddress: address.address,

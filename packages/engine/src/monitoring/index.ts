@@ -1,1 +1,4 @@
 export * from "./types";
+export * from "./http-probe";
+export * from "./prometheus";
+export * from "./local";
