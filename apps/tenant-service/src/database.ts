@@ -1,11 +1,42 @@
 // The tenant's own database: its schema (one table, `runs`), writes from the API, real load for /admin/load, and its
 // CPU time from MariaDB's per-user statistics (userstat=1; reading them needs the PROCESS privilege).
-import { createPool, type Pool, type RowDataPacket, type ResultSetHeader } from "mysql2/promise";
+import {
+  createConnection,
+  createPool,
+  type Connection,
+  type Pool,
+  type RowDataPacket,
+  type ResultSetHeader,
+} from "mysql2/promise";
 import type { TenantConfig } from "./config";
+
+/** What a sustained load is doing; `running: false` once it ended (its last figures stay for /admin/load). */
+export interface LoadStatus {
+  running: boolean;
+  concurrency: number;
+  startedAt: string | null;
+  /** When it stops by itself. */
+  until: string | null;
+  /** Queries finished so far. */
+  queries: number;
+  /** The last query error, if a connection failed. */
+  lastError: string | null;
+}
+
+/**
+ * Rounds of SHA2 per load query: about a tenth of a second of one core. MariaDB adds a statement's CPU time to
+ * USER_STATISTICS when it ends, so short statements keep the counter (and the CPU metric read from it) smooth.
+ */
+const SUSTAINED_ROUNDS = 100_000;
 
 export class TenantDatabase {
   readonly pool: Pool;
   private schemaReady = false;
+  private load: {
+    status: LoadStatus;
+    stop: () => void;
+    done: Promise<void>;
+  } | null = null;
 
   constructor(private readonly config: TenantConfig) {
     this.pool = createPool({
@@ -90,7 +121,83 @@ export class TenantDatabase {
     return { queries, ms: Date.now() - started };
   }
 
+  /**
+   * Keeps `concurrency` database connections busy with CPU-heavy queries for `durationSeconds` (or until
+   * stopLoad): the user's CPU time in USER_STATISTICS rises at about `concurrency` cores' worth, which drives the
+   * control plane's database CPU metric and its alert. The connections are its own, not the pool's, so API
+   * requests and the health check keep theirs. A load already running is replaced.
+   */
+  async startLoad(durationSeconds: number, concurrency: number): Promise<LoadStatus> {
+    await this.stopLoad();
+    const startedAt = Date.now();
+    const until = startedAt + durationSeconds * 1000;
+    let stopped = false;
+    const connections: Connection[] = [];
+    const status: LoadStatus = {
+      running: true,
+      concurrency,
+      startedAt: new Date(startedAt).toISOString(),
+      until: new Date(until).toISOString(),
+      queries: 0,
+      lastError: null,
+    };
+    const worker = async (n: number) => {
+      let conn: Connection | null = null;
+      try {
+        conn = await createConnection({
+          host: this.config.DB_HOST,
+          port: this.config.DB_PORT,
+          user: this.config.DB_USER,
+          password: this.config.DB_PASSWORD,
+          database: this.config.DB_NAME,
+          connectTimeout: 5_000,
+        });
+        connections.push(conn);
+        while (!stopped && Date.now() < until) {
+          await conn.query("SELECT BENCHMARK(?, SHA2(CONCAT(?, RAND()), 256)) AS b", [
+            SUSTAINED_ROUNDS,
+            `load-${n}`,
+          ]);
+          status.queries += 1;
+        }
+      } catch (err) {
+        if (!stopped) status.lastError = err instanceof Error ? err.message : String(err);
+      } finally {
+        await conn?.end().catch(() => conn?.destroy());
+      }
+    };
+    const done = Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n))).then(() => {
+      status.running = false;
+    });
+    this.load = {
+      status,
+      done,
+      stop: () => {
+        stopped = true;
+        // A query in flight would finish its rounds first: end the connections so the load stops now.
+        for (const c of connections) c.destroy();
+      },
+    };
+    return { ...status };
+  }
+
+  /** Stops a running load; true when one was running. */
+  async stopLoad(): Promise<boolean> {
+    const load = this.load;
+    if (!load?.status.running) return false;
+    load.stop();
+    await load.done;
+    return true;
+  }
+
+  loadStatus(): LoadStatus {
+    return this.load
+      ? { ...this.load.status }
+      : { running: false, concurrency: 0, startedAt: null, until: null, queries: 0, lastError: null };
+  }
+
   async close(): Promise<void> {
+    await this.stopLoad();
     await this.pool.end();
   }
 }

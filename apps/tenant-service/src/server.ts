@@ -37,10 +37,18 @@ const MAX_FILE_BYTES = 50 << 20;
 const SESSION_SECONDS = 8 * 3600;
 const LOGIN_SECONDS = 600;
 
-const ZLoad = z.object({
-  queries: z.number().int().min(1, "must be at least 1").max(100_000, "must be at most 100000"),
-  concurrency: z.number().int().min(1, "must be at least 1").max(200, "must be at most 200").default(4),
-});
+const ZConcurrency = z.number().int().min(1, "must be at least 1").max(200, "must be at most 200").default(4);
+/** A fixed number of queries (answered when done), or a sustained load for a duration (answered at once). */
+const ZLoad = z.union([
+  z.object({
+    queries: z.number().int().min(1, "must be at least 1").max(100_000, "must be at most 100000"),
+    concurrency: ZConcurrency,
+  }),
+  z.object({
+    durationSeconds: z.number().int().min(1, "must be at least 1").max(3600, "must be at most 3600"),
+    concurrency: ZConcurrency,
+  }),
+]);
 const ZErrors = z.object({
   rate: z.number().min(0, "must be between 0 and 1").max(1, "must be between 0 and 1"),
 });
@@ -221,7 +229,7 @@ export function createTenantServer(deps: TenantDeps): { server: Server; setError
   });
 
   on("GET", "/config", async (_req, res) => {
-    sendJson(res, 200, { ...publicConfig(config), errorRate });
+    sendJson(res, 200, { ...publicConfig(config), errorRate, load: db.loadStatus() });
   });
 
   on("GET", "/metrics", async (_req, res) => {
@@ -343,8 +351,26 @@ export function createTenantServer(deps: TenantDeps): { server: Server; setError
     requireAdmin(req);
     const body = await readJson(req, ZLoad);
     const concurrency = Math.min(body.concurrency, config.DB_MAX_CONNECTIONS);
+    if ("durationSeconds" in body) {
+      const status = await db.startLoad(body.durationSeconds, concurrency);
+      log("sustained load started", { durationSeconds: body.durationSeconds, concurrency });
+      sendJson(res, 202, status);
+      return;
+    }
     const result = await db.runLoad(body.queries, concurrency);
     sendJson(res, 200, { ...result, concurrency });
+  });
+
+  on("GET", "/admin/load", async (req, res) => {
+    requireAdmin(req);
+    sendJson(res, 200, db.loadStatus());
+  });
+
+  on("POST", "/admin/load/stop", async (req, res) => {
+    requireAdmin(req);
+    const stopped = await db.stopLoad();
+    if (stopped) log("sustained load stopped");
+    sendJson(res, 200, { stopped, ...db.loadStatus() });
   });
 
   on("POST", "/admin/errors", async (req, res) => {
