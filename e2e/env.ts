@@ -37,6 +37,8 @@ export function appEnv(): Record<string, string> {
     CP_LOG_LEVEL: "warn",
     CP_WORKER_PORT: String(E2E.workerPort),
     CP_LOCAL_CLOUD_URL: localCloudUrl,
+    // Webhook receivers started by the tests listen on loopback.
+    CP_ALLOWED_PRIVATE_HOSTS: "127.0.0.1",
     // Deprovisioned instances are kept ~5 s, so the e2e run sees the destroy happen.
     CP_DELETE_RETENTION_HOURS: "0.0015",
     CP_RECONCILE_INTERVAL_MS: "1000",

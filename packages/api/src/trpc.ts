@@ -113,14 +113,32 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
  */
 export function orgProcedure(need: OrgNeed) {
   return authedProcedure.input(z.object({ orgId: ZId })).use(({ ctx, input, next }) => {
-    const decision = decideOrgAccess(ctx.actor, input.orgId, need);
-    if (!decision.ok) {
-      throw decision.reason === "not_found"
-        ? new TRPCError({ code: "NOT_FOUND", message: "Organization was not found." })
-        : new TRPCError({ code: "FORBIDDEN", message: forbiddenMessage(need) });
-    }
-    return next({ ctx: { viaStaff: decision.viaStaff } });
+    return next({ ctx: { viaStaff: assertOrgAccess(ctx.actor, input.orgId, need) } });
   });
+}
+
+/**
+ * Objects that belong to an org or to the whole fleet (e.g. webhook endpoints): `orgId` set is checked as
+ * orgProcedure(orgNeed), `orgId: null` as staffProcedure(staffNeed).
+ */
+export function orgOrFleetProcedure(orgNeed: OrgNeed, staffNeed: StaffNeed) {
+  return authedProcedure.input(z.object({ orgId: ZId.nullable() })).use(({ ctx, input, next }) => {
+    if (input.orgId !== null) {
+      return next({ ctx: { viaStaff: assertOrgAccess(ctx.actor, input.orgId, orgNeed) } });
+    }
+    assertStaffAccess(ctx.actor, staffNeed);
+    return next({ ctx: { viaStaff: true } });
+  });
+}
+
+function assertOrgAccess(actor: Actor, orgId: string, need: OrgNeed): boolean {
+  const decision = decideOrgAccess(actor, orgId, need);
+  if (!decision.ok) {
+    throw decision.reason === "not_found"
+      ? new TRPCError({ code: "NOT_FOUND", message: "Organization was not found." })
+      : new TRPCError({ code: "FORBIDDEN", message: forbiddenMessage(need) });
+  }
+  return decision.viaStaff;
 }
 
 function forbiddenMessage(need: OrgNeed): string {
@@ -135,10 +153,14 @@ function forbiddenMessage(need: OrgNeed): string {
 
 export function staffProcedure(need: StaffNeed) {
   return authedProcedure.use(({ ctx, next }) => {
-    if (!decideStaffAccess(ctx.actor, need)) {
-      const who = { staff: "provider staff", sre: "SREs and staff admins", staffAdmin: "staff admins" }[need];
-      throw new TRPCError({ code: "FORBIDDEN", message: `Only ${who} can do this.` });
-    }
+    assertStaffAccess(ctx.actor, need);
     return next();
   });
+}
+
+function assertStaffAccess(actor: Actor, need: StaffNeed): void {
+  if (!decideStaffAccess(actor, need)) {
+    const who = { staff: "provider staff", sre: "SREs and staff admins", staffAdmin: "staff admins" }[need];
+    throw new TRPCError({ code: "FORBIDDEN", message: `Only ${who} can do this.` });
+  }
 }

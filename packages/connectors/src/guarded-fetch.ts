@@ -1,5 +1,6 @@
-// A small GET for documents at user-typed URLs: checked by the network guard, connected to the very addresses that
-// were checked (no second DNS answer can swap in a private one), bounded in time and size, no redirects followed.
+// A small GET (documents) or POST (webhooks) to user-typed URLs: checked by the network guard, connected to the very
+// addresses that were checked (no second DNS answer can swap in a private one), bounded in time and size, no
+// redirects followed.
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
@@ -39,9 +40,27 @@ export const DEFAULT_MAX_BYTES = 512 * 1024;
 export async function guardedGet(url: string, opts: GuardedGetOptions = {}): Promise<GuardedResponse> {
   const checked = await assertPublicUrl(url, opts);
   return request(checked.url, checked.addresses, {
+    method: "GET",
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
     headers: opts.headers ?? {},
+  });
+}
+
+/** POST `body` after assertPublicUrl (webhooks); same guarantees as guardedGet, redirects returned, not followed. */
+export async function guardedPost(
+  url: string,
+  body: string | Buffer,
+  opts: GuardedGetOptions = {},
+): Promise<GuardedResponse> {
+  const checked = await assertPublicUrl(url, opts);
+  const payload = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  return request(checked.url, checked.addresses, {
+    method: "POST",
+    body: payload,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
+    headers: { ...opts.headers, "content-length": String(payload.length) },
   });
 }
 
@@ -58,11 +77,18 @@ function pinnedLookup(addresses: string[]): LookupFunction {
 function request(
   url: URL,
   addresses: string[],
-  opts: { timeoutMs: number; maxBytes: number; headers: Record<string, string> },
+  opts: {
+    method: "GET" | "POST";
+    body?: Buffer;
+    timeoutMs: number;
+    maxBytes: number;
+    headers: Record<string, string>;
+  },
 ): Promise<GuardedResponse> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const req = client.get(url, { lookup: pinnedLookup(addresses), headers: opts.headers }, (res) => {
+    const options = { method: opts.method, lookup: pinnedLookup(addresses), headers: opts.headers };
+    const req = client.request(url, options, (res) => {
       const declared = Number(res.headers["content-length"] ?? 0);
       if (declared > opts.maxBytes) return abort(tooLarge(opts.maxBytes));
       const chunks: Buffer[] = [];
@@ -92,6 +118,7 @@ function request(
       reject(new FetchFailure("unreachable", code ? `${describeCode(code)} (${code})` : err.message));
     }
     req.on("error", fail);
+    req.end(opts.body);
   });
 }
 

@@ -27,6 +27,7 @@ export {
 export {
   FetchFailure,
   guardedGet,
+  guardedPost,
   type FetchFailureKind,
   type GuardedGetOptions,
   type GuardedResponse,

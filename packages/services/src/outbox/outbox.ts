@@ -1,11 +1,16 @@
 // The notification outbox (DESIGN.md): messages are written in the same transaction as their cause, then
 // delivered by the worker with retries. Delivery is idempotent per message: a sent message is never sent again,
-// and every attempt carries the same Message-ID so a receiving server can drop a duplicate after a crash.
+// and every attempt carries the same Message-ID (e-mail) or x-cp-delivery id (webhooks) so a receiver can drop a
+// duplicate after a crash.
 import { env } from "@cp/config";
 import { logger } from "@cp/config/logger";
-import { db, type Db } from "@cp/db";
+import { db, type Db, type OutboxChannel, type OutboxMessage } from "@cp/db";
 import { enqueue } from "@cp/jobs";
 import nodemailer, { type Transporter } from "nodemailer";
+import { attemptWebhookDelivery, type WebhookDeliveryOptions } from "../webhooks/deliver";
+
+/** Channels the worker delivers; console notifications are written as sent. */
+const DELIVERED: OutboxChannel[] = ["email", "webhook"];
 
 export interface EmailInput {
   to: string;
@@ -100,18 +105,24 @@ function backoffMs(attempts: number): number {
 
 export type DeliveryResult = "sent" | "retry" | "failed" | "skipped";
 
+export interface DeliveryOptions {
+  webhook?: WebhookDeliveryOptions;
+}
+
 export async function deliverOutboxMessage(
   messageId: string,
   transport: MailTransport,
+  options: DeliveryOptions = {},
 ): Promise<DeliveryResult> {
   const now = new Date();
   // Claim: only a due, pending message moves to sending, so two workers never send the same one.
   const claimed = await db().outboxMessage.updateMany({
-    where: { id: messageId, channel: "email", status: "pending", nextAttemptAt: { lte: now } },
+    where: { id: messageId, channel: { in: DELIVERED }, status: "pending", nextAttemptAt: { lte: now } },
     data: { status: "sending", attempts: { increment: 1 } },
   });
   if (claimed.count === 0) return "skipped";
   const msg = await db().outboxMessage.findUniqueOrThrow({ where: { id: messageId } });
+  if (msg.channel === "webhook") return deliverWebhook(msg, options.webhook);
   try {
     const info = await transport.sendMail({
       from: env().SMTP_FROM,
@@ -147,17 +158,51 @@ export async function deliverOutboxMessage(
 }
 
 /**
+ * Webhooks: a 2xx answer is sent; 408, 429, 5xx and network failures retry with the same backoff as mail, until
+ * CP_OUTBOX_MAX_ATTEMPTS; any other answer (a 4xx, a redirect) fails the message at once.
+ */
+async function deliverWebhook(msg: OutboxMessage, options?: WebhookDeliveryOptions): Promise<DeliveryResult> {
+  const attempt = await attemptWebhookDelivery(msg, options);
+  if (attempt.outcome === "sent") {
+    await db().outboxMessage.update({
+      where: { id: msg.id },
+      data: {
+        status: "sent",
+        sentAt: new Date(),
+        providerMessageId: `HTTP ${attempt.status}`,
+        lastError: null,
+      },
+    });
+    return "sent";
+  }
+  const final = attempt.outcome === "failed" || msg.attempts >= env().CP_OUTBOX_MAX_ATTEMPTS;
+  await db().outboxMessage.update({
+    where: { id: msg.id },
+    data: {
+      status: final ? "failed" : "pending",
+      lastError: attempt.reason.slice(0, 1000),
+      nextAttemptAt: new Date(Date.now() + backoffMs(msg.attempts)),
+    },
+  });
+  logger().warn(
+    { messageId: msg.id, webhookId: msg.webhookId, attempts: msg.attempts, final, reason: attempt.reason },
+    "webhook delivery failed",
+  );
+  return final ? "failed" : "retry";
+}
+
+/**
  * Finds messages that are due and enqueues their delivery: retries after a failure, and messages whose job Redis
  * lost. A message left in `sending` by a crashed worker is put back after `stuckAfterMs`.
  */
 export async function sweepOutbox(options: { stuckAfterMs?: number; batch?: number } = {}): Promise<number> {
   const stuckBefore = new Date(Date.now() - (options.stuckAfterMs ?? 10 * 60_000));
   await db().outboxMessage.updateMany({
-    where: { channel: "email", status: "sending", updatedAt: { lt: stuckBefore } },
+    where: { channel: { in: DELIVERED }, status: "sending", updatedAt: { lt: stuckBefore } },
     data: { status: "pending" },
   });
   const due = await db().outboxMessage.findMany({
-    where: { channel: "email", status: "pending", nextAttemptAt: { lte: new Date() } },
+    where: { channel: { in: DELIVERED }, status: "pending", nextAttemptAt: { lte: new Date() } },
     orderBy: { nextAttemptAt: "asc" },
     take: options.batch ?? 200,
     select: { id: true, attempts: true },
