@@ -55,7 +55,13 @@ async function main() {
   const ready = await engine.available();
   if (!ready.ok) throw new Error(ready.reason);
   const workers = startWorkers({
-    deps: { mail: createMailTransport("log:"), engines: { local: engine }, workerId: `bench:${process.pid}` },
+    deps: {
+      mail: createMailTransport("log:"),
+      engines: { local: engine },
+      // Provisioning only: no health polls competing with the operations measured.
+      collectors: {},
+      workerId: `bench:${process.pid}`,
+    },
     log: logger(),
   });
 

@@ -1,5 +1,6 @@
 import { env } from "@cp/config";
-import { LocalEngine } from "@cp/engine";
+import { LocalCollector, LocalEngine, type Collectors } from "@cp/engine";
+import { CloudMonitoringCollector, CloudWatchCollector } from "@cp/engine/monitoring-clouds";
 import { PulumiEngine } from "@cp/engine/pulumi";
 import type { Engines } from "@cp/services";
 
@@ -27,6 +28,21 @@ export function createEngines(): Engines {
             gcpProject: cfg.CP_GCP_PROJECT,
           }),
         }
+      : {}),
+  };
+}
+
+/**
+ * The health and metrics collectors of this worker, for the clouds it has drivers for: the local cloud's scraper,
+ * CloudWatch for AWS and Cloud Monitoring for GCP (credentials from the worker's environment, as for the drivers).
+ */
+export function createCollectors(): Collectors {
+  const cfg = env();
+  return {
+    ...(cfg.CP_LOCAL_CLOUD_URL ? { local: new LocalCollector() } : {}),
+    ...(cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_AWS_HOSTED_ZONE_ID ? { aws: new CloudWatchCollector() } : {}),
+    ...(cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_GCP_DNS_ZONE && cfg.CP_GCP_PROJECT
+      ? { gcp: new CloudMonitoringCollector({ project: cfg.CP_GCP_PROJECT }) }
       : {}),
   };
 }

@@ -9,7 +9,13 @@ import { dispatchOutbox, queueEmail } from "@cp/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueAddress } from "./testing/fixtures";
 import { startSmtpSink, type SmtpSink } from "./testing/smtp-sink";
-import { SWEEP_SCHEDULER_ID } from "./worker";
+import {
+  ALERTS_SCHEDULER_ID,
+  BUCKETS_RECHECK_SCHEDULER_ID,
+  HEALTH_SCHEDULER_ID,
+  METRICS_MAINTAIN_SCHEDULER_ID,
+  SWEEP_SCHEDULER_ID,
+} from "./worker";
 
 const repoRoot = path.resolve(import.meta.dirname, "../../..");
 const appRoot = path.resolve(import.meta.dirname, "..");
@@ -23,7 +29,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sink.close();
+  // The process set every schedule: later test files must not inherit its ticks.
   await getQueue(QUEUES.system).removeJobScheduler(SWEEP_SCHEDULER_ID);
+  for (const id of [
+    HEALTH_SCHEDULER_ID,
+    ALERTS_SCHEDULER_ID,
+    METRICS_MAINTAIN_SCHEDULER_ID,
+    BUCKETS_RECHECK_SCHEDULER_ID,
+  ]) {
+    await getQueue(QUEUES.monitoring).removeJobScheduler(id);
+  }
   await closeQueues();
   await closeSharedRedis();
   await db().$disconnect();

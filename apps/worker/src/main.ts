@@ -2,14 +2,18 @@
 // shutdown on SIGTERM/SIGINT (STYLE.md #10).
 import { ConfigError, env } from "@cp/config";
 import { logger } from "@cp/config/logger";
-import { db } from "@cp/db";
+import { closePgPool, db } from "@cp/db";
 import { closeQueues, closeSharedRedis } from "@cp/jobs";
 import { checkReadiness, createMailTransport, sweepOutbox } from "@cp/services";
 import { startHealthServer } from "./http";
 import { hostname } from "node:os";
-import { createEngines } from "./engines";
+import { createCollectors, createEngines } from "./engines";
 import {
+  ensureAlertsScheduler,
   ensureBackupsScheduler,
+  ensureBucketsRecheckScheduler,
+  ensureHealthScheduler,
+  ensureMetricsMaintainScheduler,
   ensureReconcileScheduler,
   ensureSweepScheduler,
   startWorkers,
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     if (http) await step("closing HTTP server", () => http.close());
     await step("closing queues", () => closeQueues());
     await step("closing Redis connections", () => closeSharedRedis());
+    await step("closing the bulk PostgreSQL pool", () => closePgPool());
     await step("disconnecting PostgreSQL", () => db().$disconnect());
     log.info("shutdown complete");
     process.exit(0);
@@ -89,7 +94,10 @@ async function main(): Promise<void> {
 
   const mail = createMailTransport();
   const workerId = `${hostname()}:${process.pid}`;
-  const workers = startWorkers({ deps: { mail, engines: createEngines(), workerId }, log });
+  const workers = startWorkers({
+    deps: { mail, engines: createEngines(), workerId, collectors: createCollectors() },
+    log,
+  });
   running.workers = workers;
   log.info({ queues: workers.workers.map((w) => w.name) }, "workers started");
 
@@ -98,6 +106,10 @@ async function main(): Promise<void> {
       ensureSweepScheduler(cfg.CP_OUTBOX_POLL_MS),
       ensureReconcileScheduler(cfg.CP_RECONCILE_INTERVAL_MS),
       ensureBackupsScheduler(cfg.CP_BACKUP_TICK_MS),
+      ensureHealthScheduler(cfg.CP_HEALTH_TICK_MS),
+      ensureAlertsScheduler(cfg.CP_ALERT_EVAL_MS),
+      ensureMetricsMaintainScheduler(cfg.CP_METRICS_MAINTAIN_MS),
+      ensureBucketsRecheckScheduler(),
     ]);
   await schedule();
   log.info(
@@ -105,6 +117,9 @@ async function main(): Promise<void> {
       sweepEveryMs: cfg.CP_OUTBOX_POLL_MS,
       reconcileEveryMs: cfg.CP_RECONCILE_INTERVAL_MS,
       backupsEveryMs: cfg.CP_BACKUP_TICK_MS,
+      healthEveryMs: cfg.CP_HEALTH_TICK_MS,
+      alertsEveryMs: cfg.CP_ALERT_EVAL_MS,
+      metricsMaintainEveryMs: cfg.CP_METRICS_MAINTAIN_MS,
     },
     "schedules set",
   );

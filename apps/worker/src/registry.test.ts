@@ -5,15 +5,21 @@ import { describe, expect, it, vi } from "vitest";
 import { queuesWithHandlers, registry, runJob, type Registry } from "./registry";
 
 const log = pino({ level: "silent" });
-const deps = { mail: { sendMail: vi.fn() }, engines: {}, workerId: "test-worker" };
+const deps = { mail: { sendMail: vi.fn() }, engines: {}, workerId: "test-worker", collectors: {} };
 const fakeJob = (name: string, data: unknown, queueName = "outbox") =>
   ({ id: "1", name, data, queueName, attemptsMade: 0 }) as unknown as Job;
 
 describe("job registry", () => {
   it("runs workers only for queues that have handlers", () => {
-    expect(queuesWithHandlers().sort()).toEqual([QUEUES.operations, QUEUES.outbox, QUEUES.system].sort());
+    expect(queuesWithHandlers().sort()).toEqual(
+      [QUEUES.monitoring, QUEUES.operations, QUEUES.outbox, QUEUES.system].sort(),
+    );
     expect(Object.keys(registry).sort()).toEqual([
+      "alertsEvaluate",
       "backupsTick",
+      "bucketsRecheck",
+      "healthTick",
+      "metricsMaintain",
       "operationReconcile",
       "operationRun",
       "outboxDeliver",

@@ -2,6 +2,7 @@
 // Every payload is checked against its schema before the handler sees it.
 import type { Logger } from "@cp/config/logger";
 import { JOBS, type JobKey, type JobPayload, type QueueName } from "@cp/jobs";
+import type { Collectors } from "@cp/engine";
 import type { Engines, MailTransport } from "@cp/services";
 import { UnrecoverableError, type Job } from "bullmq";
 
@@ -12,6 +13,8 @@ export interface WorkerDeps {
   engines: Engines;
   /** Names this process in operation leases. */
   workerId: string;
+  /** The health and metrics collectors this worker can use, by cloud (instances of other clouds are skipped). */
+  collectors: Collectors;
 }
 
 export interface HandlerContext {
@@ -30,6 +33,10 @@ export const registry: Registry = {
   operationRun: () => import("./handlers/operation-run").then((m) => m.handleOperationRun),
   operationReconcile: () => import("./handlers/operation-reconcile").then((m) => m.handleOperationReconcile),
   backupsTick: () => import("./handlers/backups-tick").then((m) => m.handleBackupsTick),
+  healthTick: () => import("./handlers/health-tick").then((m) => m.handleHealthTick),
+  alertsEvaluate: () => import("./handlers/alerts-evaluate").then((m) => m.handleAlertsEvaluate),
+  metricsMaintain: () => import("./handlers/metrics-maintain").then((m) => m.handleMetricsMaintain),
+  bucketsRecheck: () => import("./handlers/buckets-recheck").then((m) => m.handleBucketsRecheck),
 };
 
 /** The queues that have at least one handler: the worker runs a BullMQ Worker for each, and only for those. */

@@ -16,7 +16,12 @@ let running: RunningWorkers;
 beforeAll(async () => {
   sink = await startSmtpSink();
   running = startWorkers({
-    deps: { mail: createMailTransport(sink.url), engines: {}, workerId: "worker-integration-test" },
+    deps: {
+      mail: createMailTransport(sink.url),
+      engines: {},
+      workerId: "worker-integration-test",
+      collectors: {},
+    },
     log: logger(),
   });
   await Promise.all(running.workers.map((w) => w.waitUntilReady()));
@@ -43,9 +48,9 @@ async function waitForJob(queue: QueueName, id: string, states: string[], timeou
 }
 
 describe("worker (in-process)", () => {
-  it("runs a worker for each queue with handlers: operations, outbox and system", () => {
+  it("runs a worker for each queue with handlers: operations, outbox, system and monitoring", () => {
     expect(running.workers.map((w) => w.name).sort()).toEqual(
-      [QUEUES.operations, QUEUES.outbox, QUEUES.system].sort(),
+      [QUEUES.monitoring, QUEUES.operations, QUEUES.outbox, QUEUES.system].sort(),
     );
   });
 

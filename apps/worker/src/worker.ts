@@ -12,6 +12,9 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QUEUES.system]: 1,
   // Operations of different instances run side by side; those of one instance are ordered in PostgreSQL.
   [QUEUES.operations]: 4,
+  // Each monitoring job is safe beside itself (polls claim rows with SKIP LOCKED, evaluation takes a lock), and a
+  // slow maintenance run must not hold up polls and alert evaluation.
+  [QUEUES.monitoring]: 3,
 };
 
 export interface RunningWorkers {
@@ -64,6 +67,12 @@ export function startWorkers(options: {
 export const SWEEP_SCHEDULER_ID = "outbox-sweep";
 export const RECONCILE_SCHEDULER_ID = "operation-reconcile";
 export const BACKUPS_SCHEDULER_ID = "backups-tick";
+export const HEALTH_SCHEDULER_ID = "health-tick";
+export const ALERTS_SCHEDULER_ID = "alerts-evaluate";
+export const METRICS_MAINTAIN_SCHEDULER_ID = "metrics-maintain";
+export const BUCKETS_RECHECK_SCHEDULER_ID = "buckets-recheck";
+/** Re-checks are due once a day per bucket, spread by instance: looking every 10 minutes is often enough. */
+const BUCKETS_RECHECK_EVERY_MS = 10 * 60_000;
 
 /**
  * Creates or refreshes the outbox sweep schedule. Idempotent (any replica may call it), and called again from time
@@ -108,4 +117,42 @@ export async function ensureBackupsScheduler(everyMs: number = env().CP_BACKUP_T
       opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
     },
   );
+}
+
+/** One repeating monitoring job: idempotent like the others (any replica may call it, at any time). */
+async function ensureMonitoringScheduler(id: string, name: string, everyMs: number): Promise<void> {
+  await getQueue(QUEUES.monitoring).upsertJobScheduler(
+    id,
+    { every: everyMs },
+    {
+      name,
+      data: {},
+      // The next tick is the retry.
+      opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
+    },
+  );
+}
+
+/** The health and metrics poll's schedule: each tick polls the instances that are due. */
+export async function ensureHealthScheduler(everyMs: number = env().CP_HEALTH_TICK_MS): Promise<void> {
+  await ensureMonitoringScheduler(HEALTH_SCHEDULER_ID, JOBS.healthTick.name, everyMs);
+}
+
+/** The alert evaluation's schedule. */
+export async function ensureAlertsScheduler(everyMs: number = env().CP_ALERT_EVAL_MS): Promise<void> {
+  await ensureMonitoringScheduler(ALERTS_SCHEDULER_ID, JOBS.alertsEvaluate.name, everyMs);
+}
+
+/** Rollups, baselines and retention of metric samples. */
+export async function ensureMetricsMaintainScheduler(
+  everyMs: number = env().CP_METRICS_MAINTAIN_MS,
+): Promise<void> {
+  await ensureMonitoringScheduler(METRICS_MAINTAIN_SCHEDULER_ID, JOBS.metricsMaintain.name, everyMs);
+}
+
+/** The daily bucket re-checks (looked for every few minutes; each bucket is due once a day). */
+export async function ensureBucketsRecheckScheduler(
+  everyMs: number = BUCKETS_RECHECK_EVERY_MS,
+): Promise<void> {
+  await ensureMonitoringScheduler(BUCKETS_RECHECK_SCHEDULER_ID, JOBS.bucketsRecheck.name, everyMs);
 }

@@ -6,6 +6,9 @@ export const QUEUES = {
   outbox: "outbox",
   operations: "operations",
   system: "system",
+  /** Health polls, alert evaluation, metric rollups and bucket re-checks: frequent, and kept off the system queue
+   * so a long poll tick never delays sweeps, reconciling or backups (and the other way round). */
+  monitoring: "monitoring",
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -29,13 +32,13 @@ export const JOBS = {
   /** Queue scheduled backups that are due and remove expired ones (storage and row together). */
   backupsTick: { queue: QUEUES.system, name: "backups.tick", schema: z.object({}) },
   /** Poll the health and metrics of the instances that are due (each once per CP_HEALTH_POLL_MS, spread). */
-  healthTick: { queue: QUEUES.system, name: "health.tick", schema: z.object({}) },
+  healthTick: { queue: QUEUES.monitoring, name: "health.tick", schema: z.object({}) },
   /** Evaluate the threshold rules over the fleet: alert transitions and their notifications. */
-  alertsEvaluate: { queue: QUEUES.system, name: "alerts.evaluate", schema: z.object({}) },
+  alertsEvaluate: { queue: QUEUES.monitoring, name: "alerts.evaluate", schema: z.object({}) },
   /** Downsample samples into rollups, refresh baselines, remove samples past retention. */
-  metricsMaintain: { queue: QUEUES.system, name: "metrics.maintain", schema: z.object({}) },
+  metricsMaintain: { queue: QUEUES.monitoring, name: "metrics.maintain", schema: z.object({}) },
   /** Re-check the customer-owned buckets that are due (daily) with the ordering flow's checks. */
-  bucketsRecheck: { queue: QUEUES.system, name: "buckets.recheck", schema: z.object({}) },
+  bucketsRecheck: { queue: QUEUES.monitoring, name: "buckets.recheck", schema: z.object({}) },
 } as const;
 
 export type JobKey = keyof typeof JOBS;
