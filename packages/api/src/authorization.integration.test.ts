@@ -4,6 +4,7 @@
 import { db } from "@cp/db";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "./root";
+import { createAlert, createAlertRule } from "./testing/alert-fixtures";
 import {
   callerFor,
   createBackup,
@@ -328,6 +329,94 @@ const TABLE: Record<string, Row> = {
     audit: { action: "org.backup_limits.update", viaStaff: true },
   },
   "fleet.list": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
+  "fleetHealth.summary": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
+  "fleetHealth.list": {
+    expect: [U, F, F, F, ok, ok, ok],
+    input: () => ({ severity: "none", sort: "worst", page: 1, pageSize: 5 }),
+  },
+
+  "health.instance": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      range: "1h",
+    }),
+  },
+  "alerts.list": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id });
+      await createAlert({ orgId: world.orgA.id, instanceId: i.id });
+      return { orgId: world.orgA.id, instanceId: i.id };
+    },
+  },
+  "alerts.fleet": { expect: [U, F, F, F, ok, ok, ok], input: () => ({ limit: 5 }) },
+  "alerts.acknowledge": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id });
+      return { alertId: (await createAlert({ orgId: world.orgA.id, instanceId: i.id })).id };
+    },
+    audit: { action: "alert.acknowledge", viaStaff: true },
+  },
+  "alerts.silence": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async ({ world }) => ({
+      ruleId: (await createAlertRule()).id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      durationMinutes: 60,
+      reason: "Planned load test",
+    }),
+    audit: { action: "alert_silence.create", viaStaff: true },
+  },
+  "alerts.cancelSilence": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id });
+      const s = await db().alertSilence.create({
+        data: {
+          ruleId: (await createAlertRule()).id,
+          instanceId: i.id,
+          reason: "Planned load test",
+          expiresAt: new Date(Date.now() + 3600_000),
+          createdById: world.users.sre.id,
+        },
+      });
+      return { silenceId: s.id };
+    },
+    audit: { action: "alert_silence.cancel", viaStaff: true },
+  },
+  "alerts.silences": { expect: [U, F, F, F, ok, ok, ok], input: () => ({ activeOnly: true }) },
+  "alerts.rules": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
+  "alerts.updateRule": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async () => ({ ruleId: (await createAlertRule()).id, patch: { threshold: 85 } }),
+    audit: { action: "alert_rule.update", viaStaff: false },
+  },
+  "alerts.setOverride": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async ({ world }) => ({
+      ruleId: (await createAlertRule()).id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      threshold: 90,
+      resolveThreshold: 85,
+      reason: "Batch jobs run hot every night",
+    }),
+    audit: { action: "alert_rule.override_set", viaStaff: true },
+  },
+  "alerts.clearOverride": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async ({ world }) => {
+      const rule = await createAlertRule();
+      const i = await createInstance({ orgId: world.orgA.id });
+      await db().alertRuleOverride.create({
+        data: { ruleId: rule.id, instanceId: i.id, threshold: 90, reason: "fixture" },
+      });
+      return { ruleId: rule.id, instanceId: i.id };
+    },
+    audit: { action: "alert_rule.override_clear", viaStaff: true },
+  },
 
   "audit.list": { expect: [U, F, ok, NF, ok, ok, ok], input: orgA },
   "audit.exportCsv": { expect: [U, F, ok, NF, ok, ok, ok], input: orgA },
@@ -338,7 +427,38 @@ const TABLE: Record<string, Row> = {
     input: async () => ({ userId: (await createUser()).id, staffRole: "support" }),
     audit: { action: "user.staff_role_change", viaStaff: false },
   },
+
+  // Org-scoped webhook endpoints; fleet-wide ones (orgId null): routers/webhooks/webhooks.integration.test.ts.
+  "webhooks.list": { expect: [U, F, ok, NF, F, ok, ok], input: orgA },
+  "webhooks.create": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: ({ world }) => ({ orgId: world.orgA.id, url: "https://93.184.216.34/hook", events: [] }),
+    audit: { action: "webhook.create", viaStaff: "staff" },
+  },
+  "webhooks.delete": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({ orgId: world.orgA.id, webhookId: await createWebhookRow(world.orgA.id) }),
+    audit: { action: "webhook.delete", viaStaff: "staff" },
+  },
+  "webhooks.rotateSecret": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({ orgId: world.orgA.id, webhookId: await createWebhookRow(world.orgA.id) }),
+    audit: { action: "webhook.rotate_secret", viaStaff: "staff" },
+  },
+  "webhooks.sendTest": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({ orgId: world.orgA.id, webhookId: await createWebhookRow(world.orgA.id) }),
+    audit: { action: "webhook.test", viaStaff: "staff" },
+  },
 };
+
+/** A webhook endpoint row (its secret is never read: nothing is delivered here). */
+async function createWebhookRow(orgId: string): Promise<string> {
+  const row = await db().webhookEndpoint.create({
+    data: { orgId, url: "https://93.184.216.34/hook", secretCiphertext: "unused", createdById: "fixture" },
+  });
+  return row.id;
+}
 
 type ProcedureDef = { _def: { type: "query" | "mutation" | "subscription" } };
 const procedures = appRouter._def.procedures as unknown as Record<string, ProcedureDef>;

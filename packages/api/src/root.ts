@@ -1,6 +1,9 @@
+import { alertsRouter } from "./routers/alerts/router";
 import { auditRouter } from "./routers/audit/router";
 import { backupsRouter } from "./routers/backups/router";
 import { fleetRouter } from "./routers/fleet/router";
+import { fleetHealthRouter } from "./routers/fleet-health/router";
+import { healthRouter } from "./routers/health/router";
 import { instancesRouter } from "./routers/instances/router";
 import { invitationsRouter } from "./routers/invitations/router";
 import { meRouter } from "./routers/me/router";
@@ -8,6 +11,7 @@ import { membersRouter } from "./routers/members/router";
 import { notificationsRouter } from "./routers/notifications/router";
 import { orgsRouter } from "./routers/orgs/router";
 import { staffRouter } from "./routers/staff/router";
+import { webhooksRouter } from "./routers/webhooks/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
 export const appRouter = createTRPCRouter({
@@ -19,8 +23,12 @@ export const appRouter = createTRPCRouter({
   instances: instancesRouter,
   backups: backupsRouter,
   fleet: fleetRouter,
+  fleetHealth: fleetHealthRouter,
+  health: healthRouter,
+  alerts: alertsRouter,
   audit: auditRouter,
   staff: staffRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,3 +9,5 @@ export * from "./catalog";
 export * from "./order";
 export * from "./backups";
 export * from "./metrics";
+export * from "./alerts";
+export * from "./webhooks";

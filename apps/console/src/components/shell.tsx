@@ -24,6 +24,7 @@ export function Shell({
   const currentOrg = orgs.find((o) => o.id === currentOrgId) ?? null;
   const isStaff = me.staffRole !== "none";
   const isOrgAdmin = currentOrg?.role === "admin" || isStaff;
+  const isSre = me.staffRole === "sre" || me.staffRole === "admin";
   const link = (href: string, label: string) => (
     <Link href={href} aria-current={pathname === href ? "page" : undefined}>
       {label}
@@ -56,14 +57,18 @@ export function Shell({
               {link(`/orgs/${currentOrg.id}`, "Instances")}
               {link(`/orgs/${currentOrg.id}/members`, "Members")}
               {isOrgAdmin && link(`/orgs/${currentOrg.id}/audit`, "Audit log")}
+              {(currentOrg.role === "admin" || isSre) && link(`/orgs/${currentOrg.id}/webhooks`, "Webhooks")}
             </>
           )}
           {isStaff && (
             <>
               <h2>Staff</h2>
               {link("/fleet", "Fleet")}
+              {link("/fleet/health", "Fleet health")}
+              {link("/staff/alert-rules", "Alert rules")}
               {link("/staff/orgs", "Organizations")}
               {link("/staff/users", "Users")}
+              {isSre && link("/staff/webhooks", "Webhooks (fleet)")}
               {link("/audit", "Audit log (all)")}
             </>
           )}

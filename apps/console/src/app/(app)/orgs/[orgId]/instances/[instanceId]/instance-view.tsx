@@ -7,6 +7,7 @@ import { formatDateTime } from "~/components/format";
 import { InstanceStatusBadges } from "~/components/instance-status";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
+import { AlertsPanel } from "./alerts-panel";
 import { BackupsPanel } from "./backups-panel";
 
 const LIVE_MS = 1000;
@@ -15,11 +16,14 @@ export function InstanceView({
   orgId,
   instanceId,
   canAdmin,
+  canHandleAlerts,
 }: {
   orgId: string;
   instanceId: string;
   /** Org admins, SREs and staff admins (the server checks again on every call). */
   canAdmin: boolean;
+  /** SREs and staff admins acknowledge and silence alerts. */
+  canHandleAlerts: boolean;
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -82,6 +86,8 @@ export function InstanceView({
         </p>
       )}
       {actionError && <QueryError error={actionError} />}
+
+      <AlertsPanel orgId={orgId} instanceId={instanceId} canHandle={canHandleAlerts} compact />
 
       {active && (
         <section className="panel" aria-labelledby="active-op-title">

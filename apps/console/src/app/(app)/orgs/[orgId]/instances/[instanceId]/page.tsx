@@ -16,7 +16,12 @@ export default async function InstancePage({
   // Backups are fetched in the browser: their ages and the schedule in local time are the browser's to render.
   return (
     <HydrateClient>
-      <InstanceView orgId={orgId} instanceId={instanceId} canAdmin={canAdmin} />
+      <InstanceView
+        orgId={orgId}
+        instanceId={instanceId}
+        canAdmin={canAdmin}
+        canHandleAlerts={me.staffRole === "sre" || me.staffRole === "admin"}
+      />
     </HydrateClient>
   );
 }

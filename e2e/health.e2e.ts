@@ -1,0 +1,135 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { randomBytes } from "node:crypto";
+import { consoleUrl } from "./env";
+import { orgId, query, signInWithPassword } from "./helpers";
+
+// Alert handling in the browser: an SRE acknowledges a firing alert and silences its rule on the instance for an
+// hour; a customer sees the alert on their instance page but gets no buttons, and the API refuses them too.
+//
+// Fixture: the alert rows are inserted here rather than raised by the worker. A real firing alert needs a running
+// local-cloud tenant (ordering one takes a minute or two, see backups.e2e.ts) and a sustained breach for the rule's
+// for-duration; the evaluator and the poll that feed it have their own integration tests
+// (packages/services/src/alerts, apps/worker/src/health.integration.test.ts). The rows are what the evaluator
+// writes for a firing alert: an Alert in state "firing" with its openKey, and Instance.alertRank/openAlerts. The
+// instance is a demo record of its own (no cloud resources), so no other spec's instance is touched; its cloud has
+// no metrics collector, so the running worker never samples it and leaves the alert as it is (no fresh sample:
+// nothing changes), and no other rule fires on it mid-test. The rule is this spec's own.
+
+async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: consoleUrl });
+  const page = await context.newPage();
+  await signInWithPassword(page, email);
+  return page;
+}
+
+async function insertFiringAlert(org: string) {
+  const suffix = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+  const instanceId = `e2e-inst-${suffix}`;
+  const ruleId = `e2e-rule-${suffix}`;
+  const alertId = `e2e-alert-${suffix}`;
+  const ruleName = `Database CPU high (e2e ${suffix})`;
+  const now = Date.now();
+  await query(
+    `INSERT INTO "Instance" (id, "orgId", name, slug, cloud, region, size, "mysqlVersion", "storageMode", status,
+       "statusReason", version, "healthStatus", "healthCheckedAt", "alertRank", "openAlerts", "updatedAt")
+     VALUES ($1, $2, $3, $4, 'azure', 'westeurope', 'small', '8.0', 'provider', 'running',
+       'Demo record: no cloud resources behind it', '0.64.0', 'degraded', now(), 3, 1, now())`,
+    [instanceId, org, `globex-health-${suffix}`, `globex-health-${suffix}`],
+  );
+  await query(
+    `INSERT INTO "AlertRule" (id, key, name, metric, comparison, threshold, "resolveThreshold", "forSeconds",
+       severity, runbook, "updatedAt")
+     VALUES ($1, $2, $3, 'db_cpu_percent', 'gt', 70, 60, 600, 'critical', 'See the database CPU runbook.', now())`,
+    [ruleId, `e2e_db_cpu_${suffix}`, ruleName],
+  );
+  await query(
+    `INSERT INTO "Alert" (id, "ruleId", "instanceId", "orgId", state, severity, "openKey", value, threshold,
+       "pendingSince", "firedAt", "lastEvaluatedAt", "updatedAt")
+     VALUES ($1, $2, $3, $4, 'firing', 'critical', $5, 93.5, 70, $6, $7, now(), now())`,
+    [
+      alertId,
+      ruleId,
+      instanceId,
+      org,
+      `${ruleId}:${instanceId}`,
+      new Date(now - 15 * 60_000),
+      new Date(now - 5 * 60_000),
+    ],
+  );
+  return { instanceId, ruleId, alertId, ruleName };
+}
+
+test("an SRE acknowledges an alert and silences its rule for an hour; a customer sees it but cannot act", async ({
+  browser,
+}) => {
+  const globex = await orgId("globex");
+  const { instanceId, ruleId, alertId, ruleName } = await insertFiringAlert(globex);
+  const instancePath = `/orgs/${globex}/instances/${instanceId}`;
+
+  // The customer sees the firing alert on the instance page, without Acknowledge or Silence.
+  const customer = await signedIn(browser, "member@globex.example");
+  await customer.goto(instancePath);
+  const customerPanel = customer.getByTestId("alerts-panel");
+  const customerRow = customerPanel.getByTestId("alert-row").filter({ hasText: ruleName });
+  await expect(customerRow).toBeVisible();
+  await expect(customerRow).toHaveAttribute("data-state", "firing");
+  await expect(customerPanel.getByTestId("open-alert-count")).toHaveText("1 open");
+  await expect(customerPanel.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
+  await expect(customerPanel.getByRole("button", { name: "Silence" })).toHaveCount(0);
+  // ... and the API refuses the customer, whatever the page shows.
+  const refused = await customer.request.post("/api/trpc/alerts.acknowledge", {
+    data: { json: { alertId } },
+  });
+  expect(refused.status()).toBe(403);
+
+  // The SRE acknowledges it on the tenant health page, then silences the rule on this instance for an hour.
+  const sre = await signedIn(browser, "sre@provider.example");
+  await sre.goto(instancePath);
+  await sre.getByRole("link", { name: "Health, metrics and alert history" }).click();
+  await expect(sre).toHaveURL(`${consoleUrl}${instancePath}/health`);
+  await expect(sre.getByTestId("chart-db_cpu_percent")).toBeVisible();
+  const row = sre.getByTestId("alert-row").filter({ hasText: ruleName });
+  await expect(row).toHaveAttribute("data-state", "firing");
+  await row.getByRole("button", { name: "Acknowledge" }).click();
+  await expect(row).toHaveAttribute("data-state", "acknowledged");
+  await expect(row).toContainText("by sre@provider.example");
+  await expect(row.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
+
+  await row.getByRole("button", { name: "Silence" }).click();
+  const dialog = sre.getByRole("dialog", { name: `Silence ${ruleName}` });
+  await expect(dialog.getByRole("combobox", { name: "For" })).toHaveValue("60");
+  // A reason is required: the button stays disabled until there is one.
+  await expect(dialog.getByRole("button", { name: "Silence" })).toBeDisabled();
+  await dialog.getByLabel("Reason (required)").fill("Customer is running a planned load test");
+  await dialog.getByRole("button", { name: "Silence" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(
+    sre.getByRole("status").filter({ hasText: "is silenced on this instance until" }),
+  ).toBeVisible();
+  await expect(row).toContainText("Notifications silenced");
+
+  // What was written: the acknowledgement and a one-hour silence of this rule on this instance, both audited.
+  const [alert] = await query<{ state: string; email: string }>(
+    `SELECT a.state, u.email FROM "Alert" a JOIN "User" u ON u.id = a."acknowledgedById" WHERE a.id = $1`,
+    [alertId],
+  );
+  expect(alert).toEqual({ state: "acknowledged", email: "sre@provider.example" });
+  const silences = await query<{ minutes: number; reason: string }>(
+    `SELECT extract(epoch FROM "expiresAt" - "startsAt") / 60 AS minutes, reason
+     FROM "AlertSilence" WHERE "ruleId" = $1 AND "instanceId" = $2 AND "cancelledAt" IS NULL`,
+    [ruleId, instanceId],
+  );
+  expect(silences.map((s) => [Number(s.minutes), s.reason])).toEqual([
+    [60, "Customer is running a planned load test"],
+  ]);
+  const audit = await query<{ action: string }>(
+    `SELECT action FROM "AuditEvent" WHERE "targetId" = $1 OR ("action" = 'alert_silence.create' AND after->>'instance' = $2)
+     ORDER BY "createdAt"`,
+    [alertId, `globex-health-${instanceId.slice("e2e-inst-".length)}`],
+  );
+  expect(audit.map((a) => a.action)).toEqual(["alert.acknowledge", "alert_silence.create"]);
+
+  // The customer's page follows live: acknowledged, still no buttons.
+  await expect(customerRow).toHaveAttribute("data-state", "acknowledged", { timeout: 15_000 });
+  await expect(customerPanel.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
+});
