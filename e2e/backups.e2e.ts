@@ -2,7 +2,7 @@ import { LOCAL_CLOUD_DEFAULTS } from "@cp/config/local-cloud";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createConnection } from "mysql2/promise";
 import { consoleUrl, localCloudUrl } from "./env";
-import { orgId, query, signInWithPassword } from "./helpers";
+import { orderLocalInstance, orgId, query, signInWithPassword } from "./helpers";
 
 // Backups on the local cloud are real: a dump of the tenant's MariaDB database in the local S3 server, verified by
 // restoring it into a scratch database. Each test makes what it needs; none relies on another file's state.
@@ -13,28 +13,6 @@ async function signedIn(browser: Browser, email: string): Promise<Page> {
   const page = await context.newPage();
   await signInWithPassword(page, email);
   return page;
-}
-
-/** Orders a minimal local-cloud instance through the wizard and waits on its page until it runs. */
-async function orderLocalInstance(page: Page, name: string, subdomain: string) {
-  await page.getByRole("link", { name: "Order a dedicated instance" }).click();
-  await page.getByRole("radio", { name: /Local cloud/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("radio", { name: /Minimum/ }).check();
-  await page.getByRole("radio", { name: "MySQL 8.0" }).check();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("radio", { name: /Provider-hosted bucket/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("radio", { name: /Provider-managed/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByLabel("Instance name").fill(name);
-  await page.getByLabel("Subdomain").fill(subdomain);
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Place order" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-  await expect(page.getByTestId("instance-url")).toBeVisible({ timeout: 120_000 });
-  return (await page.getByTestId("instance-url").textContent())!;
 }
 
 /** Rows of the tenant's `runs` table with this name, read straight from the local cloud's MariaDB. */

@@ -43,5 +43,9 @@ export function appEnv(): Record<string, string> {
     CP_DELETE_RETENTION_HOURS: "0.0015",
     CP_RECONCILE_INTERVAL_MS: "1000",
     CP_OPERATION_HEARTBEAT_MS: "1000",
+    // Health polls and alert evaluation every few seconds, so a real alert fires within a test's patience.
+    CP_HEALTH_POLL_MS: "2000",
+    CP_HEALTH_TICK_MS: "500",
+    CP_ALERT_EVAL_MS: "1000",
   };
 }

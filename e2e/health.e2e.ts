@@ -1,9 +1,12 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
-import { consoleUrl } from "./env";
-import { orgId, query, signInWithPassword } from "./helpers";
+import { consoleUrl, localCloudUrl } from "./env";
+import { orderLocalInstance, orgId, query, signInWithPassword } from "./helpers";
 
-// Alert handling in the browser: an SRE acknowledges a firing alert and silences its rule on the instance for an
+// Alerts in the browser. First a real one: a local-cloud instance ordered in the wizard, its tenant service driven
+// above 70% database CPU by its load knob; the worker polls it, the evaluator fires the default rule (its for-duration
+// shortened on this instance by an override, as an SRE would set it) and the customer's instance page shows it.
+// Then alert handling: an SRE acknowledges a firing alert and silences its rule on the instance for an
 // hour; a customer sees the alert on their instance page but gets no buttons, and the API refuses them too.
 //
 // Fixture: the alert rows are inserted here rather than raised by the worker. A real firing alert needs a running
@@ -132,4 +135,57 @@ test("an SRE acknowledges an alert and silences its rule for an hour; a customer
   // The customer's page follows live: acknowledged, still no buttons.
   await expect(customerRow).toHaveAttribute("data-state", "acknowledged", { timeout: 15_000 });
   await expect(customerPanel.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
+});
+
+/** Tenants this file started on the shared local cloud, removed after each test whatever happened. */
+const started = new Set<string>();
+test.afterEach(async ({ request }) => {
+  for (const slug of started) await request.delete(`${localCloudUrl}/v1/instances/${slug}`);
+  started.clear();
+});
+
+test("database load above 70% CPU on a real local instance fires the CPU alert, and the customer sees it", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(300_000);
+  const acme = await orgId("acme");
+  const suffix = Date.now().toString(36);
+  const name = `Acme Load ${suffix}`;
+  const sub = `acme-load-${suffix}`;
+  await signInWithPassword(page, "admin@acme.example");
+  started.add(sub);
+  const url = await orderLocalInstance(page, name, sub);
+  const instanceId = new URL(page.url()).pathname.split("/").pop()!;
+
+  // Four seconds instead of the default ten minutes: two polls of this run's worker.
+  await query(
+    `INSERT INTO "AlertRuleOverride" ("ruleId", "instanceId", "forSeconds", reason, "updatedAt")
+     SELECT id, $1, 4, 'e2e: two polling intervals', now() FROM "AlertRule" WHERE key = 'database_cpu_high'`,
+    [instanceId],
+  );
+  const { adminToken } = (await (
+    await request.get(`${localCloudUrl}/v1/instances/${sub}/admin-token`)
+  ).json()) as { adminToken: string };
+  const load = await request.post(`${url}/admin/load`, {
+    headers: { authorization: `Bearer ${adminToken}` },
+    data: { durationSeconds: 90, concurrency: 2 },
+  });
+  expect(load.status()).toBe(202);
+
+  try {
+    const panel = page.getByTestId("alerts-panel");
+    const row = panel.getByTestId("alert-row").filter({ hasText: "Database CPU high" });
+    await expect(row).toHaveAttribute("data-state", "firing", { timeout: 90_000 });
+    await expect(panel.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
+    const [fired] = await query<{ value: number; state: string }>(
+      `SELECT a.value, a.state FROM "Alert" a JOIN "AlertRule" r ON r.id = a."ruleId"
+       WHERE a."instanceId" = $1 AND r.key = 'database_cpu_high'`,
+      [instanceId],
+    );
+    expect(fired!.state).toBe("firing");
+    expect(Number(fired!.value)).toBeGreaterThan(70);
+  } finally {
+    await request.post(`${url}/admin/load/stop`, { headers: { authorization: `Bearer ${adminToken}` } });
+  }
 });

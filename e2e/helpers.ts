@@ -43,3 +43,25 @@ export async function signInThroughOidc(page: Page, login: string) {
   await page.getByRole("button", { name: "Sign-in" }).click();
   await page.getByRole("button", { name: /continue/i }).click();
 }
+
+/** Orders a minimal local-cloud instance through the wizard and waits on its page until it runs. */
+export async function orderLocalInstance(page: Page, name: string, subdomain: string) {
+  await page.getByRole("link", { name: "Order a dedicated instance" }).click();
+  await page.getByRole("radio", { name: /Local cloud/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Minimum/ }).check();
+  await page.getByRole("radio", { name: "MySQL 8.0" }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Provider-hosted bucket/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Provider-managed/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Instance name").fill(name);
+  await page.getByLabel("Subdomain").fill(subdomain);
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Place order" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  await expect(page.getByTestId("instance-url")).toBeVisible({ timeout: 120_000 });
+  return (await page.getByTestId("instance-url").textContent())!;
+}

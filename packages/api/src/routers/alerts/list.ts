@@ -1,10 +1,13 @@
-import { ZId } from "@cp/core";
+import { isStaff, ZId } from "@cp/core";
 import { listInstanceAlerts } from "@cp/services";
 import { z } from "zod";
 import { orgProcedure } from "../../trpc";
 import { ZAlert, ZAlertLimit, ZAlertStates } from "./shared";
 
-/** An instance's alerts, newest first: anyone who may read the org (customers see their own instances' alerts). */
+/**
+ * An instance's alerts, newest first: anyone who may read the org (customers see their own instances' alerts, without
+ * the acknowledging staff member's address).
+ */
 export const list = orgProcedure("read")
   .input(
     z.object({
@@ -15,7 +18,9 @@ export const list = orgProcedure("read")
     }),
   )
   .output(z.array(ZAlert))
-  .query(({ input }) => {
+  .query(async ({ ctx, input }) => {
     const { orgId, instanceId, ...filter } = input;
-    return listInstanceAlerts(orgId, instanceId, filter);
+    const alerts = await listInstanceAlerts(orgId, instanceId, filter);
+    // Customers see that the provider acknowledged, not which staff member's address did.
+    return isStaff(ctx.actor) ? alerts : alerts.map((a) => ({ ...a, acknowledgedByEmail: null }));
   });

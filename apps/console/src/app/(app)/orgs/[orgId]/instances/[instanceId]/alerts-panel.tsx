@@ -89,9 +89,9 @@ export function AlertsPanel(props: {
                 </td>
                 <td>
                   <span className={`badge ${STATE_CLASS[a.state]}`}>{a.state}</span>
-                  {a.acknowledgedByEmail && (
+                  {a.acknowledgedAt && (
                     <div className="muted">
-                      by {a.acknowledgedByEmail} {formatAge(a.acknowledgedAt)}
+                      by {a.acknowledgedByEmail ?? "the provider's SREs"} {formatAge(a.acknowledgedAt)}
                     </div>
                   )}
                   {a.resolvedAt && <div className="muted">resolved {formatAge(a.resolvedAt)}</div>}

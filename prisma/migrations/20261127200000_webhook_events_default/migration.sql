@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "WebhookEndpoint" ALTER COLUMN "events" SET DEFAULT ARRAY[]::TEXT[];
+
