@@ -3,10 +3,8 @@
 // each round's samples with a plain unnest INSERT, and times evaluateAlerts through a quiet fleet, an alert storm
 // (thousands of alerts going pending, firing and notifying), the storm holding, and the recovery.
 // Usage: CP_MODE=development npx tsx scripts/bench/alerts-evaluate.ts [--instances 10000] [--history 20]
-/* eslint-disable no-restricted-properties -- a benchmark sets up its own environment before the code reads it */
-import { execFileSync } from "node:child_process";
-import path from "node:path";
-import pg from "pg";
+import { METRIC_NAMES, type MetricName } from "@cp/core";
+import { useScratchDatabase } from "./scratch-db";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,24 +14,12 @@ const INSTANCES = arg("instances", 10_000);
 /** Samples per series written before the first round (30 s apart). */
 const HISTORY = arg("history", 20);
 const KEEP = process.argv.includes("--keep");
-const ADMIN_URL = process.env.CP_TEST_PG_ADMIN_URL ?? "postgresql://cp:cp@127.0.0.1:55432/postgres";
 const DB_NAME = "cp_bench_alerts";
 // A Redis database of its own: the storm queues thousands of outbox deliveries, flushed at the end.
 const REDIS_URL = "redis://127.0.0.1:56379/7";
 
-const METRICS = [
-  "health_up",
-  "db_cpu_percent",
-  "latency_p95_ms",
-  "error_rate_percent",
-  "request_rate",
-  "storage_bytes",
-  "storage_percent",
-  "process_cpu_percent",
-  "memory_bytes",
-  "bucket_checks_ok",
-] as const;
-type Metric = (typeof METRICS)[number];
+const METRICS = METRIC_NAMES;
+type Metric = MetricName;
 
 /** Healthy values, with a little noise so consecutive samples differ. */
 function healthy(metric: Metric, n: number, k: number): number {
@@ -69,33 +55,8 @@ function stormy(metric: Metric, n: number, k: number): number {
   return healthy(metric, n, k);
 }
 
-async function adminQuery(sql: string) {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
 async function main() {
-  await adminQuery(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE "${DB_NAME}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  const root = path.resolve(import.meta.dirname, "../..");
-  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url.toString(), CHECKPOINT_DISABLE: "1" },
-    stdio: "pipe",
-  });
-  Object.assign(process.env, {
-    CP_MODE: process.env.CP_MODE ?? "development",
-    DATABASE_URL: url.toString(),
-    REDIS_URL,
-    CP_LOG_LEVEL: "warn",
-  });
+  const scratch = await useScratchDatabase(DB_NAME, REDIS_URL);
 
   const { db, pgPool, closePgPool } = await import("@cp/db");
   const { redis, closeQueues, closeSharedRedis } = await import("@cp/jobs");
@@ -199,7 +160,7 @@ async function main() {
     await closeQueues();
     await closeSharedRedis();
     if (!KEEP) {
-      await adminQuery(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+      await scratch.drop();
       console.log("scratch database dropped, bench Redis database flushed");
     }
   }

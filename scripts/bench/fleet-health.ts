@@ -3,10 +3,7 @@
 // times fleetHealth.list through the tRPC caller (with the raw SQL's time beside it) and the fleet health page's
 // server work (session context, me, orgs for the layout, summary and the first list page, as the page runs them).
 // Usage: CP_MODE=development npx tsx scripts/bench/fleet-health.ts [--instances 10000] [--runs 200]
-/* eslint-disable no-restricted-properties -- a benchmark sets up its own environment before the code reads it */
-import { execFileSync } from "node:child_process";
-import path from "node:path";
-import pg from "pg";
+import { useScratchDatabase } from "./scratch-db";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,7 +14,6 @@ const RUNS = arg("runs", 200);
 const ORGS = 50;
 /** Keep the scratch database afterwards (to look at query plans); the next run drops it first anyway. */
 const KEEP = process.argv.includes("--keep");
-const ADMIN_URL = process.env.CP_TEST_PG_ADMIN_URL ?? "postgresql://cp:cp@127.0.0.1:55432/postgres";
 const DB_NAME = "cp_bench_fleet_health";
 
 function pct(sorted: number[], p: number): number {
@@ -38,33 +34,8 @@ async function time(runs: number, fn: () => Promise<unknown>): Promise<{ p50: nu
 
 const fmt = (t: { p50: number; p95: number }) => `p50 ${t.p50.toFixed(2)} ms  p95 ${t.p95.toFixed(2)} ms`;
 
-async function adminQuery(sql: string) {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
-}
-
 async function main() {
-  await adminQuery(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await adminQuery(`CREATE DATABASE "${DB_NAME}"`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  const root = path.resolve(import.meta.dirname, "../..");
-  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url.toString(), CHECKPOINT_DISABLE: "1" },
-    stdio: "pipe",
-  });
-  Object.assign(process.env, {
-    CP_MODE: process.env.CP_MODE ?? "development",
-    DATABASE_URL: url.toString(),
-    REDIS_URL: "redis://127.0.0.1:56379/3",
-    CP_LOG_LEVEL: "warn",
-  });
+  const scratch = await useScratchDatabase(DB_NAME, "redis://127.0.0.1:56379/3");
 
   try {
     const { db, Prisma } = await import("@cp/db");
@@ -212,7 +183,7 @@ async function main() {
     const { db } = await import("@cp/db");
     await db().$disconnect();
     if (!KEEP) {
-      await adminQuery(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+      await scratch.drop();
       console.log("\nscratch database dropped");
     }
   }

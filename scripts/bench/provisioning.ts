@@ -1,11 +1,8 @@
 // Benchmark (not a test): order-to-running wall time on the local cloud, and operation pickup latency.
 // Needs `bash scripts/services.sh up` (PostgreSQL, Redis, MariaDB, s3rver, local cloud). Uses its own database.
 // Usage: npx tsx scripts/bench/provisioning.ts [--orders 5] [--pickups 200]
-/* eslint-disable no-restricted-properties -- a benchmark sets up its own environment before the code reads it */
-import { execFileSync } from "node:child_process";
+import { useScratchDatabase } from "./scratch-db";
 import { randomUUID } from "node:crypto";
-import path from "node:path";
-import pg from "pg";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -13,7 +10,6 @@ const arg = (name: string, fallback: number) => {
 };
 const ORDERS = arg("orders", 5);
 const PICKUPS = arg("pickups", 200);
-const ADMIN_URL = process.env.CP_TEST_PG_ADMIN_URL ?? "postgresql://cp:cp@127.0.0.1:55432/postgres";
 const DB_NAME = "cp_bench";
 
 function pct(sorted: number[], p: number): number {
@@ -21,25 +17,7 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${DB_NAME}"`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${DB_NAME}`;
-  const root = path.resolve(import.meta.dirname, "../..");
-  execFileSync(path.join(root, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url.toString(), CHECKPOINT_DISABLE: "1" },
-    stdio: "pipe",
-  });
-  Object.assign(process.env, {
-    CP_MODE: process.env.CP_MODE ?? "development",
-    DATABASE_URL: url.toString(),
-    REDIS_URL: "redis://127.0.0.1:56379/3",
-    CP_LOG_LEVEL: "warn",
-  });
+  await useScratchDatabase(DB_NAME, "redis://127.0.0.1:56379/3");
 
   const { db } = await import("@cp/db");
   const { logger } = await import("@cp/config/logger");
