@@ -14,6 +14,7 @@ import { useState } from "react";
 import { InstanceStatusBadges } from "~/components/instance-status";
 import { KeysetPager, useKeysetPages } from "~/components/keyset-pager";
 import { QueryError } from "~/components/query-error";
+import { SelectFilter } from "~/components/select-filter";
 import { useTRPC } from "~/trpc/react";
 
 export function FleetView() {
@@ -58,57 +59,34 @@ export function FleetView() {
             onChange={(e) => setQ(e.target.value)}
           />
         </label>
-        <label className="field">
-          Status
-          <select
-            value={status}
-            onChange={(e) => {
-              setStatus(e.target.value as InstanceStatus | "");
-              reset();
-            }}
-          >
-            <option value="">Any (except deleted)</option>
-            {INSTANCE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {INSTANCE_STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Cloud
-          <select
-            value={cloud}
-            onChange={(e) => {
-              setCloud(e.target.value as Cloud | "");
-              reset();
-            }}
-          >
-            <option value="">Any</option>
-            {CLOUDS.map((c) => (
-              <option key={c} value={c}>
-                {CLOUD_LABELS[c]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Organization
-          <select
-            value={orgId}
-            onChange={(e) => {
-              setOrgId(e.target.value);
-              reset();
-            }}
-          >
-            <option value="">Any</option>
-            {orgs.data?.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectFilter
+          label="Status"
+          anyLabel="Any (except deleted)"
+          value={status}
+          options={INSTANCE_STATUSES.map((st) => ({ value: st, label: INSTANCE_STATUS_LABELS[st] }))}
+          onChange={(v) => {
+            setStatus(v);
+            reset();
+          }}
+        />
+        <SelectFilter
+          label="Cloud"
+          value={cloud}
+          options={CLOUDS.map((c) => ({ value: c, label: CLOUD_LABELS[c] }))}
+          onChange={(v) => {
+            setCloud(v);
+            reset();
+          }}
+        />
+        <SelectFilter
+          label="Organization"
+          value={orgId}
+          options={(orgs.data ?? []).map((o) => ({ value: o.id, label: o.name }))}
+          onChange={(v) => {
+            setOrgId(v);
+            reset();
+          }}
+        />
         <button type="submit">Search</button>
       </form>
       {fleet.error && <QueryError error={fleet.error} />}

@@ -16,6 +16,7 @@ import {
 import { formatAge } from "~/components/format";
 import { InstanceStatusBadges } from "~/components/instance-status";
 import { QueryError } from "~/components/query-error";
+import { SelectFilter } from "~/components/select-filter";
 import { useTRPC } from "~/trpc/react";
 
 /** The view is live: counts and rows follow the alert evaluator within a few seconds. */
@@ -96,85 +97,46 @@ export function FleetHealthView({ pageSize }: { pageSize: number }) {
             onChange={(e) => setQ(e.target.value)}
           />
         </label>
-        <label className="field">
-          Worst alert
-          <select
-            value={filters.severity}
-            onChange={(e) => set({ severity: e.target.value as RankSeverity | "" })}
-          >
-            <option value="">Any</option>
-            {RANK_SEVERITIES.map((sev) => (
-              <option key={sev} value={sev}>
-                {SEVERITY_LABELS[sev]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Health
-          <select
-            value={filters.health}
-            onChange={(e) => set({ health: e.target.value as HealthStatus | "" })}
-          >
-            <option value="">Any</option>
-            {HEALTH_STATUSES.map((h) => (
-              <option key={h} value={h}>
-                {h}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Cloud
-          <select
-            value={filters.cloud}
-            onChange={(e) => set({ cloud: e.target.value as Cloud | "", region: "" })}
-          >
-            <option value="">Any</option>
-            {CLOUDS.map((c) => (
-              <option key={c} value={c}>
-                {CLOUD_LABELS[c]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          Region
-          <select value={filters.region} onChange={(e) => set({ region: e.target.value })}>
-            <option value="">Any</option>
-            {s?.byRegion
-              .filter((r) => !filters.cloud || r.cloud === filters.cloud)
-              .map((r) => (
-                <option key={`${r.cloud}/${r.region}`} value={r.region}>
-                  {r.region}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label className="field">
-          Version
-          <select value={filters.version} onChange={(e) => set({ version: e.target.value })}>
-            <option value="">Any</option>
-            {s?.byVersion
-              .filter((v) => v.version !== null)
-              .map((v) => (
-                <option key={v.version} value={v.version!}>
-                  {v.version}
-                </option>
-              ))}
-          </select>
-        </label>
-        <label className="field">
-          Organization
-          <select value={filters.orgId} onChange={(e) => set({ orgId: e.target.value })}>
-            <option value="">Any</option>
-            {s?.byOrg.map((o) => (
-              <option key={o.orgId} value={o.orgId}>
-                {o.orgName}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectFilter
+          label="Worst alert"
+          value={filters.severity}
+          options={RANK_SEVERITIES.map((sev) => ({ value: sev, label: SEVERITY_LABELS[sev] }))}
+          onChange={(severity) => set({ severity })}
+        />
+        <SelectFilter
+          label="Health"
+          value={filters.health}
+          options={HEALTH_STATUSES.map((h) => ({ value: h, label: h }))}
+          onChange={(health) => set({ health })}
+        />
+        <SelectFilter
+          label="Cloud"
+          value={filters.cloud}
+          options={CLOUDS.map((c) => ({ value: c, label: CLOUD_LABELS[c] }))}
+          onChange={(cloud) => set({ cloud, region: "" })}
+        />
+        <SelectFilter
+          label="Region"
+          value={filters.region}
+          options={(s?.byRegion ?? [])
+            .filter((r) => !filters.cloud || r.cloud === filters.cloud)
+            .map((r) => ({ value: r.region, label: r.region }))}
+          onChange={(region) => set({ region })}
+        />
+        <SelectFilter
+          label="Version"
+          value={filters.version}
+          options={(s?.byVersion ?? []).flatMap((v) =>
+            v.version ? [{ value: v.version, label: v.version }] : [],
+          )}
+          onChange={(version) => set({ version })}
+        />
+        <SelectFilter
+          label="Organization"
+          value={filters.orgId}
+          options={(s?.byOrg ?? []).map((o) => ({ value: o.orgId, label: o.orgName }))}
+          onChange={(orgId) => set({ orgId })}
+        />
         <label className="field">
           Sort
           <select
