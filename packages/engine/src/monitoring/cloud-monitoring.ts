@@ -19,7 +19,7 @@
 import { MetricServiceClient, type protos } from "@google-cloud/monitoring";
 import { storageQuotaBytes, type MetricName } from "@cp/core";
 import { databaseInstanceName, httpsForwardingRuleName } from "@cp/infra-tenant";
-import { metricWindow, type MetricWindow, type WindowSettings } from "./cloud-window";
+import { metricWindow, type MetricWindow, type WindowSettings, notDeployedResult } from "./cloud-window";
 import { probeHealth } from "./http-probe";
 import type { CollectOptions, CollectResult, CollectTarget, MetricsCollector } from "./types";
 
@@ -82,15 +82,7 @@ export class CloudMonitoringCollector implements MetricsCollector {
   async collect(target: CollectTarget, options: CollectOptions): Promise<CollectResult> {
     const at = new Date();
     const { outputs } = target;
-    if (!outputs) {
-      return {
-        at,
-        health: "down",
-        healthDetail: "not deployed yet: the instance has no outputs",
-        values: { health_up: 0 },
-        state: null,
-      };
-    }
+    if (!outputs) return notDeployedResult(at);
     const { project } = this.options;
     const window = metricWindow(at, target.previousAt, this.window);
     const database = `${project}:${databaseInstanceName(target)}`;

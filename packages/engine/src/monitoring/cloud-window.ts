@@ -2,6 +2,8 @@
 // which the cloud publishes a minute's data points and cut to whole minutes (the finest period CloudWatch and Cloud
 // Monitoring aggregate standard metrics over). Consecutive windows tile: each starts where the last one ended.
 
+import type { CollectResult } from "./types";
+
 export interface MetricWindow {
   start: Date;
   end: Date;
@@ -29,4 +31,15 @@ export function metricWindow(now: Date, previousAt: Date | null, settings: Windo
   // A poll less than a minute after the last one reads the last whole minute again.
   const length = Math.min(Math.max(wanted, MINUTE), Math.max(floorMinute(settings.maxWindowMs), MINUTE));
   return { start: new Date(end - length), end: new Date(end), seconds: length / 1000 };
+}
+
+/** What a cloud collector reports for an instance whose stack has no outputs yet: down, nothing to query. */
+export function notDeployedResult(at: Date): CollectResult {
+  return {
+    at,
+    health: "down",
+    healthDetail: "not deployed yet: the instance has no outputs",
+    values: { health_up: 0 },
+    state: null,
+  };
 }

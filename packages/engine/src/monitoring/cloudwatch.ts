@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { storageQuotaBytes, type MetricName } from "@cp/core";
 import { databaseInstanceName, loadBalancerName } from "@cp/infra-tenant";
-import { metricWindow, type MetricWindow, type WindowSettings } from "./cloud-window";
+import { metricWindow, type MetricWindow, type WindowSettings, notDeployedResult } from "./cloud-window";
 import { probeHealth } from "./http-probe";
 import type { CollectOptions, CollectResult, CollectTarget, HealthVerdict, MetricsCollector } from "./types";
 
@@ -71,15 +71,7 @@ export class CloudWatchCollector implements MetricsCollector {
   async collect(target: CollectTarget, options: CollectOptions): Promise<CollectResult> {
     const at = new Date();
     const { outputs } = target;
-    if (!outputs) {
-      return {
-        at,
-        health: "down",
-        healthDetail: "not deployed yet: the instance has no outputs",
-        values: { health_up: 0 },
-        state: null,
-      };
-    }
+    if (!outputs) return notDeployedResult(at);
     const previous = readState(target.previous);
     const window = metricWindow(at, target.previousAt, this.window);
     const api = new CloudWatchApi(this.client(target.region), target.region, options.signal);
