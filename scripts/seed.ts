@@ -1,8 +1,9 @@
-// Demo data: organizations, one account per role, and fleet records. Idempotent; refuses to run in production.
+// Demo data: organizations, one account per role, fleet records and their health history (seed-health.ts). Idempotent; refuses to run in production.
 // Usage: tsx scripts/seed.ts [--quiet] | --list (print the demo accounts only)
 import { env } from "@cp/config";
-import { db, type Cloud, type InstanceStatus } from "@cp/db";
+import { closePgPool, db, type Cloud, type InstanceStatus } from "@cp/db";
 import { hashPassword } from "@cp/services";
+import { seedHealthDemo } from "./seed-health";
 
 export const DEMO_PASSWORD = "demo-password-123";
 
@@ -127,6 +128,7 @@ export async function seedDemo(): Promise<void> {
       update: {},
     });
   }
+  await seedHealthDemo();
 }
 
 function printAccounts() {
@@ -141,10 +143,12 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes("--
     .then(async () => {
       if (!process.argv.includes("--quiet")) printAccounts();
       await db().$disconnect();
+      await closePgPool();
     })
     .catch(async (err) => {
       console.error(err);
       await db().$disconnect();
+      await closePgPool();
       process.exit(1);
     });
 }
