@@ -156,6 +156,7 @@ test("database load above 70% CPU on a real local instance fires the CPU alert, 
   await signInWithPassword(page, "admin@acme.example");
   started.add(sub);
   const url = await orderLocalInstance(page, name, sub);
+  await expect(page).toHaveURL(new RegExp(`/orgs/${acme}/instances/`));
   const instanceId = new URL(page.url()).pathname.split("/").pop()!;
 
   // Four seconds instead of the default ten minutes: two polls of this run's worker.
