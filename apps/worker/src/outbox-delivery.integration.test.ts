@@ -149,6 +149,24 @@ describe("outbox sweep", () => {
     expect(again?.data).toEqual({ messageId: id });
   });
 
+  it("pages through a backlog of due messages: a lost job behind more than one page is found", async () => {
+    // Older due messages than the lost one, more than a page of them (their jobs are queued, or not: either way the
+    // sweep must reach the newest).
+    const backlog = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => queueTestEmail(uniqueAddress(`backlog${n}`))),
+    );
+    await db().outboxMessage.updateMany({
+      where: { id: { in: backlog } },
+      data: { nextAttemptAt: new Date(Date.now() - 3600_000) },
+    });
+    const lost = await queueTestEmail(uniqueAddress("lost-behind-backlog"));
+    expect(await deliverJob(lost, 0)).toBeUndefined();
+
+    expect(await sweepOutbox({ batch: 2 })).toBeGreaterThanOrEqual(6);
+    expect((await deliverJob(lost, 0))?.data).toEqual({ messageId: lost });
+    for (const id of backlog) expect((await deliverJob(id, 0))?.data).toEqual({ messageId: id });
+  });
+
   it("puts a message stuck in sending back, and leaves recent sends and messages not yet due alone", async () => {
     const stuck = await queueTestEmail(uniqueAddress("stuck"));
     const recent = await queueTestEmail(uniqueAddress("recent"));

@@ -195,20 +195,47 @@ async function deliverWebhook(msg: OutboxMessage, options?: WebhookDeliveryOptio
  * Finds messages that are due and enqueues their delivery: retries after a failure, and messages whose job Redis
  * lost. A message left in `sending` by a crashed worker is put back after `stuckAfterMs`.
  */
-export async function sweepOutbox(options: { stuckAfterMs?: number; batch?: number } = {}): Promise<number> {
+export async function sweepOutbox(
+  options: { stuckAfterMs?: number; batch?: number; maxMessages?: number } = {},
+): Promise<number> {
   const stuckBefore = new Date(Date.now() - (options.stuckAfterMs ?? 10 * 60_000));
   await db().outboxMessage.updateMany({
     where: { channel: { in: DELIVERED }, status: "sending", updatedAt: { lt: stuckBefore } },
     data: { status: "pending" },
   });
-  const due = await db().outboxMessage.findMany({
-    where: { channel: { in: DELIVERED }, status: "pending", nextAttemptAt: { lte: new Date() } },
-    orderBy: { nextAttemptAt: "asc" },
-    take: options.batch ?? 200,
-    select: { id: true, attempts: true },
-  });
-  for (const m of due) {
-    await enqueue("outboxDeliver", { messageId: m.id }, { dedupeOn: [m.id, String(m.attempts)] });
+  // Every due message, oldest first, a page at a time: a backlog of old messages (already queued, so re-enqueueing
+  // them is a no-op) must not hide a newer message whose job was lost.
+  const batch = options.batch ?? 200;
+  const max = options.maxMessages ?? 10_000;
+  const now = new Date();
+  let after: { nextAttemptAt: Date; id: string } | null = null;
+  let swept = 0;
+  while (swept < max) {
+    const due: { id: string; attempts: number; nextAttemptAt: Date }[] = await db().outboxMessage.findMany({
+      where: {
+        channel: { in: DELIVERED },
+        status: "pending",
+        nextAttemptAt: { lte: now },
+        ...(after
+          ? {
+              OR: [
+                { nextAttemptAt: { gt: after.nextAttemptAt } },
+                { nextAttemptAt: after.nextAttemptAt, id: { gt: after.id } },
+              ],
+            }
+          : {}),
+      },
+      orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
+      take: Math.min(batch, max - swept),
+      select: { id: true, attempts: true, nextAttemptAt: true },
+    });
+    for (const m of due) {
+      await enqueue("outboxDeliver", { messageId: m.id }, { dedupeOn: [m.id, String(m.attempts)] });
+    }
+    swept += due.length;
+    const last = due.at(-1);
+    if (!last || due.length < batch) break;
+    after = { nextAttemptAt: last.nextAttemptAt, id: last.id };
   }
-  return due.length;
+  return swept;
 }
