@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { logger } from "@cp/config/logger";
-import { DEFAULT_RATE_LIMITS, type OrderInput } from "@cp/core";
+import type { OrderInput } from "@cp/core";
 import { db } from "@cp/db";
 import { closeQueues, closeSharedRedis } from "@cp/jobs";
 import {
@@ -19,7 +19,7 @@ import {
   type ServiceContext,
 } from "@cp/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrgAdmin } from "./testing/fixtures";
+import { createOrgAdmin, localOrder } from "./testing/fixtures";
 import { waitFor } from "./testing/wait";
 import { freePort, killAllWorkers, REPO_ROOT, startWorkerProcess } from "./testing/worker-process";
 
@@ -88,18 +88,7 @@ async function startDaemon() {
   );
 }
 
-const order = (subdomain: string): OrderInput => ({
-  cloud: "local",
-  region: "local",
-  size: "small",
-  mysqlVersion: "8.0",
-  storage: { mode: "provider" },
-  sso: { mode: "provider" },
-  reliability: { externalRedis: false, rateLimits: { ...DEFAULT_RATE_LIMITS } },
-  name: `Health ${subdomain}`,
-  subdomain,
-  ipAllowlist: [],
-});
+const order = (subdomain: string): OrderInput => localOrder("Health", subdomain);
 
 async function openAlert(instanceId: string, ruleKey: string) {
   return db().alert.findFirst({

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { localCloudEnv } from "@cp/config/local-cloud";
-import { DEFAULT_RATE_LIMITS, type OrderInput } from "@cp/core";
+import type { OrderInput } from "@cp/core";
 import { db } from "@cp/db";
 import { LocalEngine } from "@cp/engine";
 import { closeQueues, closeSharedRedis } from "@cp/jobs";
@@ -21,7 +21,7 @@ import {
 } from "@cp/services";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrgAdmin } from "./testing/fixtures";
+import { createOrgAdmin, localOrder } from "./testing/fixtures";
 import { bucketName, databaseName, deleteCloudInstances } from "./testing/local-cloud-inventory";
 import { waitFor } from "./testing/wait";
 import { killAllWorkers, startWorkerProcess, type WorkerProcess } from "./testing/worker-process";
@@ -90,18 +90,7 @@ let orgId: string;
 let ctx: ServiceContext;
 let worker: WorkerProcess;
 
-const order = (subdomain: string): OrderInput => ({
-  cloud: "local",
-  region: "local",
-  size: "small",
-  mysqlVersion: "8.0",
-  storage: { mode: "provider" },
-  sso: { mode: "provider" },
-  reliability: { externalRedis: false, rateLimits: { ...DEFAULT_RATE_LIMITS } },
-  name: `Backups ${subdomain}`,
-  subdomain,
-  ipAllowlist: [],
-});
+const order = (subdomain: string): OrderInput => localOrder("Backups", subdomain);
 
 async function running(instanceId: string) {
   return waitFor(

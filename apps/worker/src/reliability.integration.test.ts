@@ -26,6 +26,7 @@ import {
   tenantProcesses,
   type Inventory,
 } from "./testing/local-cloud-inventory";
+import { localOrder } from "./testing/fixtures";
 import { sleep, waitFor } from "./testing/wait";
 import { killAllWorkers, startWorkerProcess, type WorkerProcess } from "./testing/worker-process";
 import { RECONCILE_SCHEDULER_ID } from "./worker";
@@ -69,18 +70,7 @@ async function createDedicatedOrg(): Promise<void> {
   };
 }
 
-const orderFor = (subdomain: string): OrderInput => ({
-  cloud: "local",
-  region: "local",
-  size: "small",
-  mysqlVersion: "8.0",
-  storage: { mode: "provider" },
-  sso: { mode: "provider" },
-  reliability: { externalRedis: false, rateLimits: { ...DEFAULT_RATE_LIMITS } },
-  name: `Reliability ${subdomain}`,
-  subdomain,
-  ipAllowlist: [],
-});
+const orderFor = (subdomain: string): OrderInput => localOrder("Reliability", subdomain);
 
 async function placeOrders(group: string, n: number): Promise<{ instanceId: string; slug: string }[]> {
   const placed: { instanceId: string; slug: string }[] = [];

@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { logger } from "@cp/config/logger";
 import { db } from "@cp/db";
+import { DEFAULT_RATE_LIMITS, type OrderInput } from "@cp/core";
 import type { ServiceContext } from "@cp/services";
 
 /** A user who is admin of a fresh org, and the context a use case receives on their behalf. */
@@ -29,3 +30,19 @@ export async function createOrgAdmin(): Promise<{ orgId: string; ctx: ServiceCon
 
 /** A unique address, so a test finds its own mail among others'. */
 export const uniqueAddress = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}@example.test`;
+
+/** The smallest local-cloud order: provider bucket and SSO, default rate limits; `name` is "<label> <subdomain>". */
+export function localOrder(label: string, subdomain: string): OrderInput {
+  return {
+    cloud: "local",
+    region: "local",
+    size: "small",
+    mysqlVersion: "8.0",
+    storage: { mode: "provider" },
+    sso: { mode: "provider" },
+    reliability: { externalRedis: false, rateLimits: { ...DEFAULT_RATE_LIMITS } },
+    name: `${label} ${subdomain}`,
+    subdomain,
+    ipAllowlist: [],
+  };
+}
