@@ -132,6 +132,90 @@ test("an SRE acknowledges an alert and silences its rule for an hour; a customer
   );
   expect(audit.map((a) => a.action)).toEqual(["alert.acknowledge", "alert_silence.create"]);
 
+  // The SRE overrides the rule's for-duration on this instance through the dialog, prefilled with the values in
+  // force. A resolve threshold above the threshold comes back as an error on that field, and nothing is saved.
+  const overrideRows = () =>
+    query<{
+      threshold: number | null;
+      resolve: number | null;
+      forSeconds: number | null;
+      enabled: boolean | null;
+      reason: string;
+      email: string;
+    }>(
+      `SELECT o.threshold, o."resolveThreshold" AS resolve, o."forSeconds", o.enabled, o.reason, u.email
+       FROM "AlertRuleOverride" o JOIN "User" u ON u.id = o."updatedById"
+       WHERE o."ruleId" = $1 AND o."instanceId" = $2`,
+      [ruleId, instanceId],
+    );
+  const overrides = sre.getByTestId("rule-overrides-panel");
+  await expect(overrides.getByRole("heading", { name: "Alert rules on this instance" })).toBeVisible();
+  const ruleRow = overrides.getByTestId("rule-override-row").filter({ hasText: ruleName });
+  await expect(ruleRow).toHaveAttribute("data-overridden", "false");
+  await expect(ruleRow).toContainText("600 s");
+  await expect(ruleRow.getByRole("button", { name: "Clear override" })).toHaveCount(0);
+  await ruleRow.getByRole("button", { name: "Override", exact: true }).click();
+  const overrideDialog = sre.getByRole("dialog", { name: `Override ${ruleName} on this instance` });
+  await expect(overrideDialog.getByLabel("Threshold", { exact: true })).toHaveValue("70");
+  await expect(overrideDialog.getByLabel("Resolve threshold")).toHaveValue("60");
+  await expect(overrideDialog.getByLabel("For (seconds)")).toHaveValue("600");
+  await expect(overrideDialog.getByLabel("Enabled")).toBeChecked();
+  await overrideDialog.getByLabel("For (seconds)").fill("120");
+  // A reason is required: the button stays disabled until there is one.
+  await expect(overrideDialog.getByRole("button", { name: "Save override" })).toBeDisabled();
+  await overrideDialog.getByLabel("Reason (required)").fill("e2e override");
+  await overrideDialog.getByLabel("Resolve threshold").fill("80");
+  await overrideDialog.getByRole("button", { name: "Save override" }).click();
+  const resolveInput = overrideDialog.getByLabel("Resolve threshold");
+  await expect(resolveInput).toHaveAttribute("aria-invalid", "true");
+  await expect(resolveInput).toHaveAccessibleDescription(/must be at or below the threshold \(70\)/);
+  expect(await overrideRows()).toEqual([]);
+  await resolveInput.fill("60");
+  await expect(resolveInput).not.toHaveAttribute("aria-invalid");
+  await overrideDialog.getByRole("button", { name: "Save override" }).click();
+  await expect(overrideDialog).toBeHidden();
+  await expect(ruleRow).toHaveAttribute("data-overridden", "true");
+  await expect(ruleRow).toContainText("overridden");
+  await expect(ruleRow).toContainText("e2e override");
+  await expect(ruleRow).toContainText("120 s");
+  await expect(ruleRow).toContainText("fleet: 600 s");
+
+  // Only the changed value is stored (the others follow the fleet default), by the SRE, and audited.
+  expect(await overrideRows()).toEqual([
+    {
+      threshold: null,
+      resolve: null,
+      forSeconds: 120,
+      enabled: null,
+      reason: "e2e override",
+      email: "sre@provider.example",
+    },
+  ]);
+  const overrideAudit = () =>
+    query<{ action: string; email: string; rule: string; forSeconds: string | null }>(
+      `SELECT action, "actorEmail" AS email, coalesce(after, before)->>'rule' AS rule,
+         after->>'forSeconds' AS "forSeconds"
+       FROM "AuditEvent" WHERE "targetType" = 'instance' AND "targetId" = $1 AND action LIKE 'alert_rule.%'
+       ORDER BY "createdAt"`,
+      [instanceId],
+    );
+  const ruleKey = `e2e_db_cpu_${ruleId.slice("e2e-rule-".length)}`;
+  expect(await overrideAudit()).toEqual([
+    { action: "alert_rule.override_set", email: "sre@provider.example", rule: ruleKey, forSeconds: "120" },
+  ]);
+
+  // Clearing it puts the fleet default back in force.
+  await ruleRow.getByRole("button", { name: "Clear override" }).click();
+  await expect(ruleRow).toHaveAttribute("data-overridden", "false");
+  await expect(ruleRow).toContainText("600 s");
+  await expect(ruleRow).not.toContainText("e2e override");
+  await expect(ruleRow.getByRole("button", { name: "Clear override" })).toHaveCount(0);
+  expect(await overrideRows()).toEqual([]);
+  expect((await overrideAudit()).map((a) => a.action)).toEqual([
+    "alert_rule.override_set",
+    "alert_rule.override_clear",
+  ]);
+
   // The customer's page follows live: acknowledged, still no buttons.
   await expect(customerRow).toHaveAttribute("data-state", "acknowledged", { timeout: 15_000 });
   await expect(customerPanel.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);

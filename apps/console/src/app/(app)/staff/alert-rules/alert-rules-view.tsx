@@ -1,17 +1,23 @@
 "use client";
 
 import type { AppRouter, inferRouterOutputs } from "@cp/api";
-import { ALERT_SEVERITIES, METRICS, isMetricName, type AlertSeverityName } from "@cp/core";
+import { ALERT_SEVERITIES, type AlertSeverityName } from "@cp/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import {
+  ALERT_RULE_VALUE_FIELDS,
+  AlertRuleValueFields,
+  alertRuleValuesDraft,
+  draftNumber,
+  metricLabel,
+} from "~/components/alert-rule-fields";
 import { SeverityBadge } from "~/components/alert-severity";
+import { splitFieldErrors } from "~/components/field-errors";
 import { formatDateTime } from "~/components/format";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 
 type Rule = inferRouterOutputs<AppRouter>["alerts"]["rules"][number];
-
-const metricLabel = (m: string) => (isMetricName(m) ? METRICS[m].label : m);
 
 /** The fleet's default alert rules. SREs and staff admins edit them (`canEdit`; the server checks again). */
 export function AlertRulesView({ canEdit }: { canEdit: boolean }) {
@@ -153,11 +159,8 @@ export function AlertRulesView({ canEdit }: { canEdit: boolean }) {
 function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const [threshold, setThreshold] = useState(String(rule.threshold));
-  const [resolveThreshold, setResolveThreshold] = useState(String(rule.resolveThreshold));
-  const [forSeconds, setForSeconds] = useState(String(rule.forSeconds));
+  const [values, setValues] = useState(() => alertRuleValuesDraft(rule));
   const [severity, setSeverity] = useState<AlertSeverityName>(rule.severity);
-  const [enabled, setEnabled] = useState(rule.enabled);
   const [runbook, setRunbook] = useState(rule.runbook);
   const update = useMutation(
     trpc.alerts.updateRule.mutationOptions({
@@ -167,6 +170,7 @@ function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
       },
     }),
   );
+  const errors = splitFieldErrors(update.error, ALERT_RULE_VALUE_FIELDS, "patch");
   return (
     <form
       aria-label={`Edit ${rule.name}`}
@@ -175,11 +179,11 @@ function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
         update.mutate({
           ruleId: rule.id,
           patch: {
-            threshold: Number(threshold),
-            resolveThreshold: Number(resolveThreshold),
-            forSeconds: Number(forSeconds),
+            threshold: draftNumber(values.threshold),
+            resolveThreshold: draftNumber(values.resolveThreshold),
+            forSeconds: draftNumber(values.forSeconds),
             severity,
-            enabled,
+            enabled: values.enabled,
             runbook,
           },
         });
@@ -191,37 +195,7 @@ function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
         threshold)
       </strong>
       <div className="toolbar">
-        <label className="field">
-          Threshold
-          <input
-            type="number"
-            step="any"
-            required
-            value={threshold}
-            onChange={(e) => setThreshold(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          Resolve threshold
-          <input
-            type="number"
-            step="any"
-            required
-            value={resolveThreshold}
-            onChange={(e) => setResolveThreshold(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          For (seconds)
-          <input
-            type="number"
-            min={0}
-            step={1}
-            required
-            value={forSeconds}
-            onChange={(e) => setForSeconds(e.target.value)}
-          />
-        </label>
+        <AlertRuleValueFields value={values} onChange={setValues} errors={errors.fields} />
         <label className="field">
           Severity
           <select value={severity} onChange={(e) => setSeverity(e.target.value as AlertSeverityName)}>
@@ -232,15 +206,12 @@ function RuleForm({ rule, onDone }: { rule: Rule; onDone: () => void }) {
             ))}
           </select>
         </label>
-        <label className="choice">
-          <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
-        </label>
       </div>
       <label className="field">
         Runbook
         <textarea rows={8} value={runbook} onChange={(e) => setRunbook(e.target.value)} />
       </label>
-      {update.error && <QueryError error={update.error} />}
+      {errors.other && <QueryError error={{ message: errors.other, data: update.error?.data }} />}
       <div className="toolbar">
         <button type="submit" disabled={update.isPending}>
           Save

@@ -21,6 +21,7 @@ import { InstanceStatusBadges } from "~/components/instance-status";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 import { AlertsPanel } from "../alerts-panel";
+import { RuleOverridesPanel } from "./rule-overrides-panel";
 
 type Health = inferRouterOutputs<AppRouter>["health"]["instance"];
 type MetricView = Health["metrics"][number];
@@ -82,6 +83,7 @@ export function InstanceHealthView(props: { orgId: string; instanceId: string; c
       )}
 
       <AlertsPanel orgId={orgId} instanceId={instanceId} canHandle={props.canHandleAlerts} />
+      {props.canHandleAlerts && <RuleOverridesPanel instanceId={instanceId} />}
 
       <h2>Metrics</h2>
       <div className="toolbar" role="group" aria-label="Chart range">
