@@ -233,14 +233,15 @@ test("database load above 70% CPU on a real local instance fires the CPU alert, 
   request,
 }) => {
   test.setTimeout(300_000);
-  const acme = await orgId("acme");
+  // Globex, not Acme: the sign-in spec expects Acme to have no instances.
+  const globex = await orgId("globex");
   const suffix = Date.now().toString(36);
-  const name = `Acme Load ${suffix}`;
-  const sub = `acme-load-${suffix}`;
-  await signInWithPassword(page, "admin@acme.example");
+  const name = `Globex Load ${suffix}`;
+  const sub = `globex-load-${suffix}`;
+  await signInWithPassword(page, "admin@globex.example");
   started.add(sub);
   const url = await orderLocalInstance(page, name, sub);
-  await expect(page).toHaveURL(new RegExp(`/orgs/${acme}/instances/`));
+  await expect(page).toHaveURL(new RegExp(`/orgs/${globex}/instances/`));
   const instanceId = new URL(page.url()).pathname.split("/").pop()!;
 
   // Four seconds instead of the default ten minutes: two polls of this run's worker.
@@ -273,4 +274,61 @@ test("database load above 70% CPU on a real local instance fires the CPU alert, 
   } finally {
     await request.post(`${url}/admin/load/stop`, { headers: { authorization: `Bearer ${adminToken}` } });
   }
+
+  // Leave nothing running: deprovisioned through the console, so no later spec sees a dead instance alerting.
+  const dep = page.getByRole("form", { name: "Deprovision the instance" });
+  await dep.getByLabel(`Type ${name} to confirm`).fill(name);
+  await dep.getByRole("button", { name: "Deprovision" }).click();
+  await expect(page.getByTestId("status-reason")).toContainText(/data kept until|All resources removed/, {
+    timeout: 60_000,
+  });
+  started.delete(sub);
+});
+
+test("an SRE acknowledges an alert on Fleet alerts; support sees the row but no buttons", async ({
+  browser,
+}) => {
+  const globex = await orgId("globex");
+  const { instanceId, alertId, ruleName } = await insertFiringAlert(globex);
+  const instanceName = `globex-health-${instanceId.slice("e2e-inst-".length)}`;
+
+  // The SRE opens the staff page from the navigation and finds the firing alert with its instance and org.
+  const sre = await signedIn(browser, "sre@provider.example");
+  await sre.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Fleet alerts" }).click();
+  await expect(sre).toHaveURL(`${consoleUrl}/fleet/alerts`);
+  await expect(sre.getByRole("heading", { name: "Fleet alerts" })).toBeVisible();
+  const row = sre.getByTestId("fleet-alert-row").filter({ hasText: ruleName });
+  await expect(row).toHaveAttribute("data-state", "firing");
+  await expect(row).toHaveAttribute("data-alert-id", alertId);
+  await expect(row).toContainText("Critical");
+  await expect(row).toContainText("93.50 > 70");
+  await expect(row).toContainText("Globex Research");
+  await expect(row.getByRole("link", { name: instanceName })).toHaveAttribute(
+    "href",
+    `/orgs/${globex}/instances/${instanceId}/health`,
+  );
+
+  // Acknowledged there: the row says by whom, offers no second Acknowledge, and the database agrees.
+  await row.getByRole("button", { name: "Acknowledge" }).click();
+  await expect(row).toHaveAttribute("data-state", "acknowledged");
+  await expect(row).toContainText("sre@provider.example");
+  await expect(row.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
+  await expect(row.getByRole("button", { name: "Silence" })).toBeVisible();
+  const [alert] = await query<{ state: string; email: string }>(
+    `SELECT a.state, u.email FROM "Alert" a JOIN "User" u ON u.id = a."acknowledgedById" WHERE a.id = $1`,
+    [alertId],
+  );
+  expect(alert).toEqual({ state: "acknowledged", email: "sre@provider.example" });
+
+  // Support reads the same row, acknowledged by the SRE, with no actions at all.
+  const support = await signedIn(browser, "support@provider.example");
+  await support.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Fleet alerts" }).click();
+  await expect(support).toHaveURL(`${consoleUrl}/fleet/alerts`);
+  const supportRow = support.getByTestId("fleet-alert-row").filter({ hasText: ruleName });
+  await expect(supportRow).toHaveAttribute("data-state", "acknowledged");
+  await expect(supportRow).toContainText("sre@provider.example");
+  await expect(supportRow.getByRole("button")).toHaveCount(0);
+  await expect(support.getByRole("columnheader", { name: "Actions" })).toHaveCount(0);
+  await sre.context().close();
+  await support.context().close();
 });

@@ -65,6 +65,7 @@ export function Shell({
               <h2>Staff</h2>
               {link("/fleet", "Fleet")}
               {link("/fleet/health", "Fleet health")}
+              {link("/fleet/alerts", "Fleet alerts")}
               {link("/staff/alert-rules", "Alert rules")}
               {link("/staff/orgs", "Organizations")}
               {link("/staff/users", "Users")}
