@@ -2,7 +2,14 @@ import { LOCAL_CLOUD_DEFAULTS } from "@cp/config/local-cloud";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { createConnection } from "mysql2/promise";
 import { consoleUrl, localCloudUrl } from "./env";
-import { orderLocalInstance, orgId, query, signInWithPassword } from "./helpers";
+import {
+  deprovisionOnInstancePage,
+  localTenantCleanup,
+  orderLocalInstance,
+  orgId,
+  query,
+  signInWithPassword,
+} from "./helpers";
 
 // Backups on the local cloud are real: a dump of the tenant's MariaDB database in the local S3 server, verified by
 // restoring it into a scratch database. Each test makes what it needs; none relies on another file's state.
@@ -32,13 +39,7 @@ async function runsNamed(databaseName: string, name: string): Promise<number> {
   }
 }
 
-/** Tenants a test started on the shared local cloud and has not yet deprovisioned through the console. */
-const started = new Set<string>();
-test.afterEach(async ({ request }) => {
-  // A test that failed midway must not leave a tenant process and database behind on the local cloud.
-  for (const slug of started) await request.delete(`${localCloudUrl}/v1/instances/${slug}`);
-  started.clear();
-});
+const started = localTenantCleanup();
 
 test("an org admin backs up a running instance, sees it verified, and restores it after typing its name", async ({
   page,
@@ -130,12 +131,7 @@ test("an org admin backs up a running instance, sees it verified, and restores i
   await expect(before).toContainText("Verified", { timeout: 90_000 });
 
   // Leave nothing running on the local cloud.
-  const dep = page.getByRole("form", { name: "Deprovision the instance" });
-  await dep.getByLabel(`Type ${name} to confirm`).fill(name);
-  await dep.getByRole("button", { name: "Deprovision" }).click();
-  await expect(page.getByTestId("status-reason")).toContainText(/data kept until|All resources removed/, {
-    timeout: 60_000,
-  });
+  await deprovisionOnInstancePage(page, name);
   started.delete(sub);
 });
 

@@ -1,7 +1,14 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 import { consoleUrl, localCloudUrl } from "./env";
-import { orderLocalInstance, orgId, query, signInWithPassword } from "./helpers";
+import {
+  deprovisionOnInstancePage,
+  localTenantCleanup,
+  orderLocalInstance,
+  orgId,
+  query,
+  signInWithPassword,
+} from "./helpers";
 
 // Alerts in the browser. First a real one: a local-cloud instance ordered in the wizard, its tenant service driven
 // above 70% database CPU by its load knob; the worker polls it, the evaluator fires the default rule (its for-duration
@@ -221,12 +228,7 @@ test("an SRE acknowledges an alert and silences its rule for an hour; a customer
   await expect(customerPanel.getByRole("button", { name: "Acknowledge" })).toHaveCount(0);
 });
 
-/** Tenants this file started on the shared local cloud, removed after each test whatever happened. */
-const started = new Set<string>();
-test.afterEach(async ({ request }) => {
-  for (const slug of started) await request.delete(`${localCloudUrl}/v1/instances/${slug}`);
-  started.clear();
-});
+const started = localTenantCleanup();
 
 test("database load above 70% CPU on a real local instance fires the CPU alert, and the customer sees it", async ({
   page,
@@ -276,12 +278,7 @@ test("database load above 70% CPU on a real local instance fires the CPU alert, 
   }
 
   // Leave nothing running: deprovisioned through the console, so no later spec sees a dead instance alerting.
-  const dep = page.getByRole("form", { name: "Deprovision the instance" });
-  await dep.getByLabel(`Type ${name} to confirm`).fill(name);
-  await dep.getByRole("button", { name: "Deprovision" }).click();
-  await expect(page.getByTestId("status-reason")).toContainText(/data kept until|All resources removed/, {
-    timeout: 60_000,
-  });
+  await deprovisionOnInstancePage(page, name);
   started.delete(sub);
 });
 

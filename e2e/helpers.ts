@@ -1,6 +1,6 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import pg from "pg";
-import { databaseUrl } from "./env";
+import { databaseUrl, localCloudUrl } from "./env";
 
 export const DEMO_PASSWORD = "demo-password-123";
 
@@ -64,4 +64,28 @@ export async function orderLocalInstance(page: Page, name: string, subdomain: st
   await expect(page.getByRole("heading", { name })).toBeVisible();
   await expect(page.getByTestId("instance-url")).toBeVisible({ timeout: 120_000 });
   return (await page.getByTestId("instance-url").textContent())!;
+}
+
+/**
+ * Tenants a spec starts on the shared local cloud and has not yet deprovisioned through the console: call once at the
+ * top of a spec file; after each test whatever is left is removed from the local cloud, so a test that failed midway
+ * leaves no tenant process and database behind.
+ */
+export function localTenantCleanup(): Set<string> {
+  const started = new Set<string>();
+  test.afterEach(async ({ request }) => {
+    for (const slug of started) await request.delete(`${localCloudUrl}/v1/instances/${slug}`);
+    started.clear();
+  });
+  return started;
+}
+
+/** Deprovisions the instance whose page is open, typing its name, and waits until the control plane took it. */
+export async function deprovisionOnInstancePage(page: Page, name: string) {
+  const dep = page.getByRole("form", { name: "Deprovision the instance" });
+  await dep.getByLabel(`Type ${name} to confirm`).fill(name);
+  await dep.getByRole("button", { name: "Deprovision" }).click();
+  await expect(page.getByTestId("status-reason")).toContainText(/data kept until|All resources removed/, {
+    timeout: 60_000,
+  });
 }
