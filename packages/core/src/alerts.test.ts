@@ -117,6 +117,18 @@ describe("for-durations", () => {
     expect(r.state).toBeNull();
   });
 
+  it("counts a for-duration of one polling interval as held on the second breach, even if that poll came early", () => {
+    const pending = { state: "pending" as const, pendingSince: at(0) };
+    const base = { rule: rule("health_failing"), alert: pending, baseline: null, maxAgeMs: MAX_AGE };
+    // 30 s rule, second failed poll 29.9 s after the first (scheduling jitter).
+    const early = { ...base, sample: { value: 0, ts: new Date(T0 + 29_900) }, now: at(30) };
+    expect(evaluateAlertRule(early).transition).toBe("none");
+    expect(evaluateAlertRule({ ...early, sampleJitterMs: 15_000 })).toMatchObject({ transition: "fire" });
+    // ... but not a breach that has lasted only half the duration.
+    const half = { ...base, sample: { value: 0, ts: at(14) }, now: at(15), sampleJitterMs: 15_000 };
+    expect(evaluateAlertRule(half).transition).toBe("none");
+  });
+
   it("health fails after two failed probes 30 s apart", () => {
     const r = play(rule("health_failing"), [1, 0, 0]);
     expect(r.events.map((e) => e.transition)).toEqual(["pending", "fire"]);

@@ -253,6 +253,12 @@ export interface AlertEvaluationInput {
   now: Date;
   /** A sample older than this is stale: treated as no sample at all. */
   maxAgeMs: number;
+  /**
+   * How much earlier than its slot a sample may be taken (polls of one instance are an interval apart, give or take
+   * scheduling): the for-duration counts as held that much early, so a rule whose for-duration is one polling
+   * interval fires on the second breaching poll even when it came a few milliseconds early. Half the poll interval.
+   */
+  sampleJitterMs?: number;
 }
 
 interface Thresholds {
@@ -315,7 +321,7 @@ export function evaluateAlertRule(input: AlertEvaluationInput): AlertEvaluation 
   if (alert.state === "pending") {
     if (!breach) return { ...t, transition: "cancel", reason: "cleared" };
     const heldMs = fresh.ts.getTime() - alert.pendingSince.getTime();
-    return heldMs >= rule.forSeconds * 1000
+    return heldMs >= rule.forSeconds * 1000 - (input.sampleJitterMs ?? 0)
       ? { ...t, transition: "fire", pendingSince: alert.pendingSince }
       : { ...t, transition: "none" };
   }

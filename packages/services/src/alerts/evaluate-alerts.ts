@@ -239,6 +239,7 @@ function decide(
       baseline: sample?.baseline ?? null,
       now,
       maxAgeMs: metricMaxAgeMs(rule.metric, cfg),
+      sampleJitterMs: cfg.healthPollMs / 2,
     });
     const removed = alert?.removed ?? false;
     if (e.transition !== "none" || removed || (alert && e.value !== null && e.value !== alert.value)) {
