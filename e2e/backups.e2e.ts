@@ -1,26 +1,19 @@
 import { LOCAL_CLOUD_DEFAULTS } from "@cp/config/local-cloud";
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { createConnection } from "mysql2/promise";
-import { consoleUrl, localCloudUrl } from "./env";
+import { localCloudUrl } from "./env";
 import {
   deprovisionOnInstancePage,
   localTenantCleanup,
   orderLocalInstance,
   orgId,
   query,
+  signedIn,
   signInWithPassword,
 } from "./helpers";
 
 // Backups on the local cloud are real: a dump of the tenant's MariaDB database in the local S3 server, verified by
 // restoring it into a scratch database. Each test makes what it needs; none relies on another file's state.
-
-/** A signed-in page in its own browser context, so two people can be compared side by side. */
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: consoleUrl });
-  const page = await context.newPage();
-  await signInWithPassword(page, email);
-  return page;
-}
 
 /** Rows of the tenant's `runs` table with this name, read straight from the local cloud's MariaDB. */
 async function runsNamed(databaseName: string, name: string): Promise<number> {

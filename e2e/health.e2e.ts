@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { randomBytes } from "node:crypto";
 import { consoleUrl, localCloudUrl } from "./env";
 import {
@@ -7,6 +7,7 @@ import {
   orderLocalInstance,
   orgId,
   query,
+  signedIn,
   signInWithPassword,
 } from "./helpers";
 
@@ -19,18 +20,11 @@ import {
 // Fixture: the alert rows are inserted here rather than raised by the worker. A real firing alert needs a running
 // local-cloud tenant (ordering one takes a minute or two, see backups.e2e.ts) and a sustained breach for the rule's
 // for-duration; the evaluator and the poll that feed it have their own integration tests
-// (packages/services/src/alerts, apps/worker/src/health.integration.test.ts). The rows are what the evaluator
+// (packages/services/src/alerts, apps/worker/src/alerts.integration.test.ts). The rows are what the evaluator
 // writes for a firing alert: an Alert in state "firing" with its openKey, and Instance.alertRank/openAlerts. The
 // instance is a demo record of its own (no cloud resources), so no other spec's instance is touched; its cloud has
 // no metrics collector, so the running worker never samples it and leaves the alert as it is (no fresh sample:
 // nothing changes), and no other rule fires on it mid-test. The rule is this spec's own.
-
-async function signedIn(browser: Browser, email: string): Promise<Page> {
-  const context = await browser.newContext({ baseURL: consoleUrl });
-  const page = await context.newPage();
-  await signInWithPassword(page, email);
-  return page;
-}
 
 async function insertFiringAlert(org: string) {
   const suffix = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Browser, type Page } from "@playwright/test";
 import pg from "pg";
-import { databaseUrl, localCloudUrl } from "./env";
+import { consoleUrl, databaseUrl, localCloudUrl } from "./env";
 
 export const DEMO_PASSWORD = "demo-password-123";
 
@@ -88,4 +88,12 @@ export async function deprovisionOnInstancePage(page: Page, name: string) {
   await expect(page.getByTestId("status-reason")).toContainText(/data kept until|All resources removed/, {
     timeout: 60_000,
   });
+}
+
+/** A signed-in page in its own browser context, so two people can be compared side by side. */
+export async function signedIn(browser: Browser, email: string): Promise<Page> {
+  const context = await browser.newContext({ baseURL: consoleUrl });
+  const page = await context.newPage();
+  await signInWithPassword(page, email);
+  return page;
 }
