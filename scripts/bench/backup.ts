@@ -13,13 +13,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DEMO_DEFAULTS, env } from "@cp/config";
 import { localCloudEnv } from "@cp/config/local-cloud";
-import {
-  LocalEngine,
-  type BackupArtifact,
-  type EngineHooks,
-  type InstanceRef,
-  type InstanceSpec,
-} from "@cp/engine";
+import { DEFAULT_RATE_LIMITS } from "@cp/core";
+import { localSpec } from "@cp/engine/testing";
+import { LocalEngine, type BackupArtifact, type EngineHooks, type InstanceRef } from "@cp/engine";
 import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createConnection, type Connection } from "mysql2/promise";
@@ -44,19 +40,11 @@ function daemonUrl(): string {
 const run = randomBytes(3).toString("hex");
 const SLUG = `bench-bk-${run}`;
 const ref: InstanceRef = { instanceId: `bench-${run}`, slug: SLUG, cloud: "local", region: "local" };
-const spec: InstanceSpec = {
-  ...ref,
+const spec = localSpec(SLUG, {
+  instanceId: ref.instanceId,
   orgSlug: "bench",
-  size: "small",
-  mysqlVersion: "8.0",
-  version: "1.0.0",
-  storage: { mode: "provider" },
-  sso: { mode: "provider" },
-  reliability: { externalRedis: false, rateLimits: { filestream: 20, graphql: 200 } },
-  ipAllowlist: [],
-  backup: { retentionDays: 7, startTimeUtc: "03:00" },
-  tags: {},
-};
+  reliability: { externalRedis: false, rateLimits: { ...DEFAULT_RATE_LIMITS } },
+});
 const quiet: EngineHooks = {
   log: () => undefined,
   progress: () => undefined,

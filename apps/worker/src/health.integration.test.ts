@@ -4,7 +4,9 @@
 import { randomBytes } from "node:crypto";
 import { localCloudToken } from "@cp/config/local-cloud";
 import { closePgPool, db, pgPool } from "@cp/db";
-import { LocalEngine, type EngineHooks, type EngineOutputs, type InstanceSpec } from "@cp/engine";
+import { DEFAULT_RATE_LIMITS } from "@cp/core";
+import { LocalEngine, type EngineHooks, type EngineOutputs } from "@cp/engine";
+import { localSpec } from "@cp/engine/testing";
 import { pollDueInstances, readSeries } from "@cp/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { env } from "@cp/config";
@@ -64,22 +66,11 @@ async function latest(metric: string): Promise<number | undefined> {
 
 beforeAll(async () => {
   engine = new LocalEngine({ baseUrl: env().CP_LOCAL_CLOUD_URL!, pollIntervalMs: 200 });
-  const spec: InstanceSpec = {
+  const spec = localSpec(SLUG, {
     instanceId: SLUG,
-    slug: SLUG,
     orgSlug: "health",
-    cloud: "local",
-    region: "local",
-    size: "small",
-    mysqlVersion: "8.0",
-    version: "1.0.0",
-    storage: { mode: "provider" },
-    sso: { mode: "provider" },
-    reliability: { externalRedis: false, rateLimits: { filestream: 20, graphql: 200 } },
-    ipAllowlist: [],
-    backup: { retentionDays: 7, startTimeUtc: "03:00" },
-    tags: {},
-  };
+    reliability: { externalRedis: false, rateLimits: { ...DEFAULT_RATE_LIMITS } },
+  });
   outputs = await engine.apply(spec, hooks);
   const { orgId } = await createOrgAdmin();
   const instance = await db().instance.create({
