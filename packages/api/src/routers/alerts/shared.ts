@@ -51,7 +51,8 @@ export const ZSilence = z.object({
   active: z.boolean(),
 });
 
-const ZOverride = z.object({
+/** A rule's override on one instance; null values keep the fleet default. */
+export const ZOverride = z.object({
   threshold: z.number().nullable(),
   resolveThreshold: z.number().nullable(),
   forSeconds: z.number().int().nullable(),
