@@ -4,28 +4,42 @@ import { CloudMonitoringCollector, CloudWatchCollector } from "@cp/engine/monito
 import { PulumiEngine } from "@cp/engine/pulumi";
 import type { Engines } from "@cp/services";
 
-/** The drivers of this worker: the local cloud when configured, and Pulumi for AWS and GCP. */
-export function createEngines(): Engines {
+/**
+ * The settings of each cloud this worker can serve, or null when it cannot. Without a base domain and a DNS zone the
+ * programs cannot name instances: that cloud stays unconfigured, for its driver and its collector alike.
+ */
+function cloudSettings() {
   const cfg = env();
   return {
-    ...(cfg.CP_LOCAL_CLOUD_URL ? { local: new LocalEngine({ baseUrl: cfg.CP_LOCAL_CLOUD_URL }) } : {}),
-    // Without a base domain and a DNS zone the programs cannot name instances: leave that cloud unconfigured.
-    ...(cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_AWS_HOSTED_ZONE_ID
-      ? {
-          aws: new PulumiEngine({
-            cloud: "aws",
+    localUrl: cfg.CP_LOCAL_CLOUD_URL ?? null,
+    aws:
+      cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_AWS_HOSTED_ZONE_ID
+        ? { baseDomain: cfg.CP_TENANT_BASE_DOMAIN, hostedZoneId: cfg.CP_AWS_HOSTED_ZONE_ID }
+        : null,
+    gcp:
+      cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_GCP_DNS_ZONE && cfg.CP_GCP_PROJECT
+        ? {
             baseDomain: cfg.CP_TENANT_BASE_DOMAIN,
-            hostedZoneId: cfg.CP_AWS_HOSTED_ZONE_ID,
-          }),
-        }
-      : {}),
-    ...(cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_GCP_DNS_ZONE && cfg.CP_GCP_PROJECT
+            hostedZoneId: cfg.CP_GCP_DNS_ZONE,
+            project: cfg.CP_GCP_PROJECT,
+          }
+        : null,
+  };
+}
+
+/** The drivers of this worker: the local cloud when configured, and Pulumi for AWS and GCP. */
+export function createEngines(): Engines {
+  const { localUrl, aws, gcp } = cloudSettings();
+  return {
+    ...(localUrl ? { local: new LocalEngine({ baseUrl: localUrl }) } : {}),
+    ...(aws ? { aws: new PulumiEngine({ cloud: "aws", ...aws }) } : {}),
+    ...(gcp
       ? {
           gcp: new PulumiEngine({
             cloud: "gcp",
-            baseDomain: cfg.CP_TENANT_BASE_DOMAIN,
-            hostedZoneId: cfg.CP_GCP_DNS_ZONE,
-            gcpProject: cfg.CP_GCP_PROJECT,
+            baseDomain: gcp.baseDomain,
+            hostedZoneId: gcp.hostedZoneId,
+            gcpProject: gcp.project,
           }),
         }
       : {}),
@@ -37,12 +51,10 @@ export function createEngines(): Engines {
  * CloudWatch for AWS and Cloud Monitoring for GCP (credentials from the worker's environment, as for the drivers).
  */
 export function createCollectors(): Collectors {
-  const cfg = env();
+  const { localUrl, aws, gcp } = cloudSettings();
   return {
-    ...(cfg.CP_LOCAL_CLOUD_URL ? { local: new LocalCollector() } : {}),
-    ...(cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_AWS_HOSTED_ZONE_ID ? { aws: new CloudWatchCollector() } : {}),
-    ...(cfg.CP_TENANT_BASE_DOMAIN && cfg.CP_GCP_DNS_ZONE && cfg.CP_GCP_PROJECT
-      ? { gcp: new CloudMonitoringCollector({ project: cfg.CP_GCP_PROJECT }) }
-      : {}),
+    ...(localUrl ? { local: new LocalCollector() } : {}),
+    ...(aws ? { aws: new CloudWatchCollector() } : {}),
+    ...(gcp ? { gcp: new CloudMonitoringCollector({ project: gcp.project }) } : {}),
   };
 }
