@@ -450,6 +450,12 @@ const TABLE: Record<string, Row> = {
     input: async ({ world }) => ({ orgId: world.orgA.id, webhookId: await createWebhookRow(world.orgA.id) }),
     audit: { action: "webhook.test", viaStaff: "staff" },
   },
+
+  // --- support requests and assignments (support.*) ---
+
+  // --- support channels (supportChannels.*) ---
+
+  // --- timeline (timeline.*) ---
 };
 
 /** A webhook endpoint row (its secret is never read: nothing is delivered here). */

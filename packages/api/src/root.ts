@@ -11,6 +11,9 @@ import { membersRouter } from "./routers/members/router";
 import { notificationsRouter } from "./routers/notifications/router";
 import { orgsRouter } from "./routers/orgs/router";
 import { staffRouter } from "./routers/staff/router";
+import { supportRouter } from "./routers/support/router";
+import { supportChannelsRouter } from "./routers/support-channels/router";
+import { timelineRouter } from "./routers/timeline/router";
 import { webhooksRouter } from "./routers/webhooks/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -29,6 +32,12 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   staff: staffRouter,
   webhooks: webhooksRouter,
+  /** Support requests, their threads and SLA clocks, and the support staff assigned to orgs. */
+  support: supportRouter,
+  /** Each instance's support channel (Slack, or the console) and its posts. */
+  supportChannels: supportChannelsRouter,
+  /** One instance's timeline: operations, backups, alerts, audit events, requests and channel posts, merged. */
+  timeline: timelineRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -88,7 +88,34 @@ const schema = z.object({
   CP_METRICS_ROLLUP_1H_RETENTION_DAYS: int(1).default(400),
   /** Customer-owned buckets are re-checked with the ordering flow's checks this often. */
   CP_BUCKET_RECHECK_HOURS: int(1).default(24),
+  /**
+   * Slack: each instance gets a support channel when SLACK_BOT_TOKEN is set (a bot token, xoxb-...); without it
+   * the console's notifications serve as the channel. SLACK_API_URL points the Web API client elsewhere (tests).
+   */
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_API_URL: z.string().url().default("https://slack.com/api/"),
+  /** Invite the customer's contacts through Slack Connect (needs a paid workspace). */
+  SLACK_CONNECT_INVITES: bool.default(true),
+  /**
+   * Support plans as JSON, replacing the built-in ones (@cp/core DEFAULT_SUPPORT_PLANS): per plan, the first-response
+   * and resolution targets per severity and the business hours its clocks count (null: around the clock).
+   */
+  CP_SUPPORT_PLANS: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isJson(v), "must be a JSON object of support plans (see README)"),
+  /** How often the worker records SLA breaches and warns of near ones. */
+  CP_SUPPORT_SLA_TICK_MS: int(100).default(60_000),
 });
+
+function isJson(v: string): boolean {
+  try {
+    JSON.parse(v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Parses CP_ENCRYPTION_KEYS; null when malformed. The first key encrypts; all of them decrypt. */
 export function parseKeyRing(value: string): { id: string; key: Buffer }[] | null {

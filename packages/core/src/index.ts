@@ -11,3 +11,4 @@ export * from "./backups";
 export * from "./metrics";
 export * from "./alerts";
 export * from "./webhooks";
+export * from "./support";

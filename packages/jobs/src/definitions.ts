@@ -39,6 +39,8 @@ export const JOBS = {
   metricsMaintain: { queue: QUEUES.monitoring, name: "metrics.maintain", schema: z.object({}) },
   /** Re-check the customer-owned buckets that are due (daily) with the ordering flow's checks. */
   bucketsRecheck: { queue: QUEUES.monitoring, name: "buckets.recheck", schema: z.object({}) },
+  /** Record support requests' SLA breaches and warn support of near ones. */
+  supportSlaTick: { queue: QUEUES.system, name: "support.sla-tick", schema: z.object({}) },
 } as const;
 
 export type JobKey = keyof typeof JOBS;

@@ -56,6 +56,7 @@ export function Shell({
               <h2>{currentOrg.name}</h2>
               {link(`/orgs/${currentOrg.id}`, "Instances")}
               {link(`/orgs/${currentOrg.id}/members`, "Members")}
+              {link(`/orgs/${currentOrg.id}/support`, "Support")}
               {isOrgAdmin && link(`/orgs/${currentOrg.id}/audit`, "Audit log")}
               {(currentOrg.role === "admin" || isSre) && link(`/orgs/${currentOrg.id}/webhooks`, "Webhooks")}
             </>
@@ -66,6 +67,7 @@ export function Shell({
               {link("/fleet", "Fleet")}
               {link("/fleet/health", "Fleet health")}
               {link("/fleet/alerts", "Fleet alerts")}
+              {link("/staff/support", "Support queue")}
               {link("/staff/alert-rules", "Alert rules")}
               {link("/staff/orgs", "Organizations")}
               {link("/staff/users", "Users")}
