@@ -128,7 +128,14 @@ export const TIMELINE_KIND_LABELS: Record<TimelineKind, string> = {
 };
 
 /** Kinds of channel posts (what caused them). */
-export const CHANNEL_POST_KINDS = ["setup", "alert", "maintenance", "upgrade", "operation", "support"] as const;
+export const CHANNEL_POST_KINDS = [
+  "setup",
+  "alert",
+  "maintenance",
+  "upgrade",
+  "operation",
+  "support",
+] as const;
 export type ChannelPostKind = (typeof CHANNEL_POST_KINDS)[number];
 
 /**

@@ -40,3 +40,5 @@ export * from "./metrics/poll";
 export * from "./metrics/maintain";
 export * from "./metrics/bucket-recheck";
 export * from "./health/instance-health";
+export * from "./support/channel-posts";
+export * from "./support/assignments";
