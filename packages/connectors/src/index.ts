@@ -1,5 +1,6 @@
 // Drivers for the outside world that user input points at: secrets at rest, the private-address guard, OIDC
-// discovery and BYOB bucket checks. Test helpers (src/bucket-checks/testing) are not exported.
+// discovery, BYOB bucket checks and Slack. Test helpers (src/bucket-checks/testing) are not exported; the fake Slack
+// server is, as "@cp/connectors/testing".
 export {
   createKeyRingProvider,
   decryptSecret,
@@ -69,3 +70,13 @@ export {
   type GcsCheckOptions,
   type GcsServiceAccountKey,
 } from "./bucket-checks/gcs";
+
+export {
+  POST_EVENT_TYPE,
+  SlackApiError,
+  SlackClient,
+  slackClientFromEnv,
+  type SlackChannel,
+  type SlackClientOptions,
+  type SlackErrorCode,
+} from "./slack/client";
