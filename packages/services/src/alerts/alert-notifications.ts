@@ -8,6 +8,7 @@ import { env } from "@cp/config";
 import { formatMetricValue, isMetricName, METRICS } from "@cp/core";
 import { Prisma } from "@cp/db";
 import { queueEmail } from "../outbox/outbox";
+import { postManyToInstanceChannels } from "../support/channel-posts";
 import { queueWebhookEvent, type WebhookEventType } from "../webhooks/queue";
 
 type Tx = Prisma.TransactionClient;
@@ -302,6 +303,22 @@ export async function notifyAlerts(
     const e = perPerson.get(key)!;
     dispatch.push(...(await queueDigest(tx, e.user, e.kind as AlertNotice["kind"], e.alerts, now)));
   }
+
+  // Each alert event is posted once to its instance's support channel, whatever the digest does for people.
+  const posts = notices.flatMap((n) => {
+    const a = alerts.get(n.alertId);
+    if (!a) return [];
+    const msg = messageOf(a, n);
+    return [
+      {
+        instanceId: a.instanceId,
+        kind: "alert" as const,
+        text: `${msg.subject}\n${msg.head}${msg.tail}`,
+        dedupeKey: `alert:${a.id}:${n.kind}`,
+      },
+    ];
+  });
+  dispatch.push(...(await postManyToInstanceChannels(tx, posts, now)).dispatch);
 
   const wanted = await webhookFilter(tx);
   for (const n of notices) {

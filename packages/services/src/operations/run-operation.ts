@@ -14,6 +14,8 @@ import {
   verifyBackupStep,
 } from "../backups/backup-operations";
 import { queueConsoleNotification } from "../outbox/outbox";
+import { dispatchChannelPosts, postToInstanceChannel } from "../support/channel-posts";
+import { channelSetupStep, queueChannelSetupTx } from "../support/channel-setup";
 import type { Engines } from "./engines";
 import { instanceRef, loadInstanceSpec } from "./instance-spec";
 import {
@@ -24,6 +26,7 @@ import {
   wakeOperation,
   type ClaimedOperation,
 } from "./operations";
+import { RetryLaterError } from "./retry-later";
 
 export interface RunnerDeps {
   engines: Engines;
@@ -41,6 +44,15 @@ const RUNNING_STATUS: Record<string, InstanceStatus | null> = {
   restore: "restoring",
   backup: null,
   verify_backup: null,
+  channel_setup: null,
+};
+
+/** Operations whose outcome is posted to the instance's support channel, and as what kind of post. */
+const CHANNEL_POSTED: Record<string, "upgrade" | "operation"> = {
+  upgrade: "upgrade",
+  provision: "operation",
+  restore: "operation",
+  deprovision: "operation",
 };
 
 /** Claims and runs this instance's operations, one after another, until none is due. */
@@ -164,6 +176,18 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
       });
     }
     writer.write("info", `Attempt ${op.attempts} of ${op.maxAttempts} started on ${deps.workerId}.`, null);
+    if (op.kind === "channel_setup") {
+      // Slack or the console, not the instance's cloud: no engine is involved.
+      await channelSetupStep(op, hooks);
+      await progressChain;
+      await writer.flush();
+      if (leaseLost) return;
+      const finishedAt = new Date().toISOString();
+      for (const s of steps) if (s.status === "running") Object.assign(s, { status: "done", finishedAt });
+      await finishSucceeded(op, deps.workerId, {}, steps);
+      log.info("operation succeeded");
+      return;
+    }
     const engine = deps.engines[instance.cloud as keyof Engines];
     if (!engine)
       throw new EngineError(
@@ -341,6 +365,10 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
           },
         });
         message = { provision: "is running", update: "was updated", undelete: "was restored" }[op.kind] ?? "";
+        if (op.kind === "provision") {
+          const setup = await queueChannelSetupTx(tx, op.instanceId, op.requestedById);
+          if (setup) wake.push(setup);
+        }
         break;
       case "deprovision": {
         const retentionUntil = new Date(Date.now() + retentionMs);
@@ -375,7 +403,19 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         });
         message = "was removed for good";
         break;
+      case "channel_setup":
+        message = "has its support channel";
+        break;
     }
+    const postKind = CHANNEL_POSTED[op.kind];
+    const postId = postKind
+      ? await postToInstanceChannel(tx, {
+          instanceId: op.instanceId,
+          kind: postKind,
+          text: `${instance.name} ${message}: the ${op.kind} operation succeeded.`,
+          dedupeKey: `op:${op.id}:succeeded`,
+        })
+      : null;
     if (op.requestedById) {
       await queueConsoleNotification(tx, {
         userId: op.requestedById,
@@ -384,8 +424,9 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         text: `The ${op.kind} operation on ${instance.name} succeeded.`,
       });
     }
-    return { followUp, retentionMs, wake };
+    return { followUp, retentionMs, wake, postId };
   });
+  if (next?.postId) await dispatchChannelPosts([next.postId]);
   if (next?.followUp) await wakeOperation(next.followUp, 0, next.retentionMs);
   for (const id of next?.wake ?? []) await wakeOperation(id);
   await wakeNextQueued(op.instanceId);
@@ -400,8 +441,9 @@ async function finishFailed(
   const engineErr = err instanceof EngineError ? err : null;
   const message = describe(err);
   const retry = !ctx.cancelled && engineErr?.retryable === true && op.attempts < op.maxAttempts;
-  const backoffMs = Math.min(2_000 * 2 ** (op.attempts - 1), 60_000);
-  await db().$transaction(async (tx) => {
+  const backoffMs =
+    err instanceof RetryLaterError ? err.retryAfterMs : Math.min(2_000 * 2 ** (op.attempts - 1), 60_000);
+  const postId = await db().$transaction(async (tx) => {
     const base = {
       leaseOwner: null,
       leaseExpiresAt: null,
@@ -417,9 +459,21 @@ async function finishFailed(
           where: { id: op.id, leaseOwner: workerId, status: "running" },
           data: { ...base, status: ctx.cancelled ? "cancelled" : "failed", finishedAt: new Date() },
         });
-    if (updated.count === 0 || retry) return;
+    if (updated.count === 0 || retry) return null;
     await settleInstanceAfterFailure(tx, op, message, ctx.cancelled);
+    const postKind = CHANNEL_POSTED[op.kind];
+    if (!postKind) return null;
+    const status = ctx.cancelled ? "cancelled" : "failed";
+    const name = (await tx.instance.findUnique({ where: { id: op.instanceId }, select: { name: true } }))
+      ?.name;
+    return postToInstanceChannel(tx, {
+      instanceId: op.instanceId,
+      kind: postKind,
+      text: `The ${op.kind} operation on ${name ?? op.instanceId} ${ctx.cancelled ? "was cancelled" : "failed"}: ${message}`,
+      dedupeKey: `op:${op.id}:${status}`,
+    });
   });
+  if (postId) await dispatchChannelPosts([postId]);
   if (retry) await wakeOperation(op.id, op.attempts, backoffMs);
   else await wakeNextQueued(op.instanceId);
 }
@@ -464,7 +518,8 @@ export async function settleInstanceAfterFailure(
         };
       case "backup":
       case "verify_backup":
-        // The backup's own row carries the failure; the instance is as it was.
+      case "channel_setup":
+        // The backup's (or the operation's) own row carries the failure; the instance is as it was.
         return {};
       case "destroy":
         return {

@@ -7,10 +7,12 @@ import { logger } from "@cp/config/logger";
 import { db, type Db, type OutboxChannel, type OutboxMessage } from "@cp/db";
 import { enqueue } from "@cp/jobs";
 import nodemailer, { type Transporter } from "nodemailer";
+import type { SlackClient } from "@cp/connectors";
+import { deliverChannelPost } from "../support/channel-delivery";
 import { attemptWebhookDelivery, type WebhookDeliveryOptions } from "../webhooks/deliver";
 
 /** Channels the worker delivers; console notifications are written as sent. */
-const DELIVERED: OutboxChannel[] = ["email", "webhook"];
+const DELIVERED: OutboxChannel[] = ["email", "webhook", "slack"];
 
 export interface EmailInput {
   to: string;
@@ -107,6 +109,8 @@ export type DeliveryResult = "sent" | "retry" | "failed" | "skipped";
 
 export interface DeliveryOptions {
   webhook?: WebhookDeliveryOptions;
+  /** Slack posts: the client to use (default: the configured workspace). */
+  slack?: SlackClient | null;
 }
 
 export async function deliverOutboxMessage(
@@ -123,6 +127,7 @@ export async function deliverOutboxMessage(
   if (claimed.count === 0) return "skipped";
   const msg = await db().outboxMessage.findUniqueOrThrow({ where: { id: messageId } });
   if (msg.channel === "webhook") return deliverWebhook(msg, options.webhook);
+  if (msg.channel === "slack") return deliverChannelPost(msg, options.slack);
   try {
     const info = await transport.sendMail({
       from: env().SMTP_FROM,

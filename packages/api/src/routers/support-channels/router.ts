@@ -1,3 +1,5 @@
 import { createTRPCRouter } from "../../trpc";
+import { get } from "./get";
+import { setup } from "./setup";
 
-export const supportChannelsRouter = createTRPCRouter({});
+export const supportChannelsRouter = createTRPCRouter({ get, setup });
