@@ -227,10 +227,15 @@ describe("health polling and threshold alerts on the local cloud", () => {
     const downs = await downPolls(instanceId, killedAt, firing.firedAt!);
     const completing = downs.findIndex((ts) => ts - downs[0]! >= POLL_MS / 2);
     logger().info(
-      { firedAfterMs: firing.firedAt!.getTime() - killedAt, downPollsMsAfterKill: downs.map((t) => t - killedAt) },
+      {
+        firedAfterMs: firing.firedAt!.getTime() - killedAt,
+        downPollsMsAfterKill: downs.map((t) => t - killedAt),
+      },
       "health alert timing",
     );
-    expect(completing, `down polls (ms after the kill): ${downs.map((t) => t - killedAt).join(", ")}`).toBe(1);
+    expect(completing, `down polls (ms after the kill): ${downs.map((t) => t - killedAt).join(", ")}`).toBe(
+      1,
+    );
     expect(firing.firedAt!.getTime()).toBeGreaterThanOrEqual(downs[1]!);
     const down = await db().instance.findUniqueOrThrow({ where: { id: instanceId } });
     expect(down.healthStatus).toBe("down");

@@ -14,6 +14,7 @@ import {
   BUCKETS_RECHECK_SCHEDULER_ID,
   HEALTH_SCHEDULER_ID,
   METRICS_MAINTAIN_SCHEDULER_ID,
+  SUPPORT_SLA_SCHEDULER_ID,
   SWEEP_SCHEDULER_ID,
 } from "./worker";
 
@@ -31,6 +32,7 @@ afterAll(async () => {
   await sink.close();
   // The process set every schedule: later test files must not inherit its ticks.
   await getQueue(QUEUES.system).removeJobScheduler(SWEEP_SCHEDULER_ID);
+  await getQueue(QUEUES.system).removeJobScheduler(SUPPORT_SLA_SCHEDULER_ID);
   for (const id of [
     HEALTH_SCHEDULER_ID,
     ALERTS_SCHEDULER_ID,

@@ -15,6 +15,7 @@ import {
   ensureHealthScheduler,
   ensureMetricsMaintainScheduler,
   ensureReconcileScheduler,
+  ensureSupportSlaScheduler,
   ensureSweepScheduler,
   startWorkers,
   type RunningWorkers,
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
       ensureAlertsScheduler(cfg.CP_ALERT_EVAL_MS),
       ensureMetricsMaintainScheduler(cfg.CP_METRICS_MAINTAIN_MS),
       ensureBucketsRecheckScheduler(),
+      ensureSupportSlaScheduler(cfg.CP_SUPPORT_SLA_TICK_MS),
     ]);
   await schedule();
   log.info(
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
       healthEveryMs: cfg.CP_HEALTH_TICK_MS,
       alertsEveryMs: cfg.CP_ALERT_EVAL_MS,
       metricsMaintainEveryMs: cfg.CP_METRICS_MAINTAIN_MS,
+      supportSlaEveryMs: cfg.CP_SUPPORT_SLA_TICK_MS,
     },
     "schedules set",
   );

@@ -24,6 +24,7 @@ describe("job registry", () => {
       "operationRun",
       "outboxDeliver",
       "outboxSweep",
+      "supportSlaTick",
     ]);
     expect(queuesWithHandlers({ outboxDeliver: registry.outboxDeliver })).toEqual([QUEUES.outbox]);
   });

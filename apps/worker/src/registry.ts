@@ -37,6 +37,7 @@ export const registry: Registry = {
   alertsEvaluate: () => import("./handlers/alerts-evaluate").then((m) => m.handleAlertsEvaluate),
   metricsMaintain: () => import("./handlers/metrics-maintain").then((m) => m.handleMetricsMaintain),
   bucketsRecheck: () => import("./handlers/buckets-recheck").then((m) => m.handleBucketsRecheck),
+  supportSlaTick: () => import("./handlers/support-sla-tick").then((m) => m.handleSupportSlaTick),
 };
 
 /** The queues that have at least one handler: the worker runs a BullMQ Worker for each, and only for those. */

@@ -71,6 +71,7 @@ export const HEALTH_SCHEDULER_ID = "health-tick";
 export const ALERTS_SCHEDULER_ID = "alerts-evaluate";
 export const METRICS_MAINTAIN_SCHEDULER_ID = "metrics-maintain";
 export const BUCKETS_RECHECK_SCHEDULER_ID = "buckets-recheck";
+export const SUPPORT_SLA_SCHEDULER_ID = "support-sla-tick";
 /** Re-checks are due once a day per bucket, spread by instance: looking every 10 minutes is often enough. */
 const BUCKETS_RECHECK_EVERY_MS = 10 * 60_000;
 
@@ -113,6 +114,21 @@ export async function ensureBackupsScheduler(everyMs: number = env().CP_BACKUP_T
     { every: everyMs },
     {
       name: JOBS.backupsTick.name,
+      data: {},
+      opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
+    },
+  );
+}
+
+/** The support SLA tick's schedule (breaches and near-breach warnings); idempotent like the others. */
+export async function ensureSupportSlaScheduler(
+  everyMs: number = env().CP_SUPPORT_SLA_TICK_MS,
+): Promise<void> {
+  await getQueue(QUEUES.system).upsertJobScheduler(
+    SUPPORT_SLA_SCHEDULER_ID,
+    { every: everyMs },
+    {
+      name: JOBS.supportSlaTick.name,
       data: {},
       opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
     },

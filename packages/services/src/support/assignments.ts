@@ -1,7 +1,10 @@
 // The support staff assigned to an org (primary and secondary): invited to its support channels and told of its
 // support requests first.
-import type { SupportAssignmentRole } from "@cp/core";
+import { badRequest, notFound, type SupportAssignmentRole } from "@cp/core";
 import { db, type Db } from "@cp/db";
+import { recordAudit } from "../audit/record-audit";
+import type { ActingContext } from "../context";
+import { supportPlanOf } from "./plans";
 
 export interface AssignedStaff {
   role: SupportAssignmentRole;
@@ -23,4 +26,70 @@ export async function assignedSupportStaff(orgId: string, tx: Db = db()): Promis
     const u = byId.get(r.userId);
     return u ? [{ role: r.role, userId: u.id, email: u.email, name: u.name }] : [];
   });
+}
+
+/** The org's support plan and its primary and secondary support (null when nobody holds the role). */
+export async function getSupportAssignments(orgId: string) {
+  const org = await db().organization.findUnique({ where: { id: orgId }, select: { supportPlan: true } });
+  if (!org) throw notFound("Organization");
+  const staff = await assignedSupportStaff(orgId);
+  const holder = (role: SupportAssignmentRole) => {
+    const s = staff.find((x) => x.role === role);
+    return s ? { userId: s.userId, email: s.email, name: s.name } : null;
+  };
+  return {
+    orgId,
+    plan: { key: org.supportPlan, name: supportPlanOf(org.supportPlan).name },
+    primary: holder("primary"),
+    secondary: holder("secondary"),
+  };
+}
+
+/** Provider staff who can be assigned to orgs (support, SREs, staff admins), by e-mail. */
+export async function listSupportStaff() {
+  return db().user.findMany({
+    where: { staffRole: { not: "none" }, disabledAt: null },
+    orderBy: { email: "asc" },
+    select: { id: true, email: true, name: true, staffRole: true },
+  });
+}
+
+/** SREs and staff admins assign (or, with userId null, unassign) an org's primary or secondary support. */
+export async function setSupportAssignment(
+  ctx: ActingContext,
+  input: { orgId: string; role: SupportAssignmentRole; userId: string | null },
+) {
+  await db().$transaction(async (tx) => {
+    const org = await tx.organization.findUnique({ where: { id: input.orgId }, select: { id: true } });
+    if (!org) throw notFound("Organization");
+    if (input.userId !== null) {
+      const user = await tx.user.findUnique({
+        where: { id: input.userId },
+        select: { staffRole: true, disabledAt: true },
+      });
+      if (!user || user.staffRole === "none" || user.disabledAt) {
+        throw badRequest("userId: must be an active support, SRE or staff admin account", "userId");
+      }
+    }
+    const key = { orgId_role: { orgId: org.id, role: input.role } };
+    const before = await tx.supportAssignment.findUnique({ where: key, select: { userId: true } });
+    if (input.userId === null) {
+      await tx.supportAssignment.deleteMany({ where: { orgId: org.id, role: input.role } });
+    } else {
+      await tx.supportAssignment.upsert({
+        where: key,
+        create: { orgId: org.id, role: input.role, userId: input.userId, assignedById: ctx.actor.userId },
+        update: { userId: input.userId, assignedById: ctx.actor.userId },
+      });
+    }
+    await recordAudit(tx, ctx, {
+      action: "support.assignment_change",
+      targetType: "organization",
+      targetId: org.id,
+      orgId: org.id,
+      before: { role: input.role, userId: before?.userId ?? null },
+      after: { role: input.role, userId: input.userId },
+    });
+  });
+  return getSupportAssignments(input.orgId);
 }

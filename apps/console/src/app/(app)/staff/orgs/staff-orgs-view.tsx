@@ -7,6 +7,7 @@ import { useState } from "react";
 import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 import { BackupLimitsCell } from "./backup-limits-editor";
+import { SupportCell } from "./support-editor";
 
 export function StaffOrgsView({
   canCreate,
@@ -105,6 +106,7 @@ export function StaffOrgsView({
               <th scope="col">Plan</th>
               <th scope="col">Instance quota</th>
               {canSetBackupLimits && <th scope="col">Backup limits</th>}
+              {canSetBackupLimits && <th scope="col">Support</th>}
             </tr>
           </thead>
           <tbody>
@@ -127,6 +129,11 @@ export function StaffOrgsView({
                 {canSetBackupLimits && (
                   <td>
                     <BackupLimitsCell orgId={o.id} name={o.name} limits={o.backupLimits} />
+                  </td>
+                )}
+                {canSetBackupLimits && (
+                  <td>
+                    <SupportCell orgId={o.id} name={o.name} />
                   </td>
                 )}
               </tr>
