@@ -5,6 +5,7 @@ import { db } from "@cp/db";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "./root";
 import { createAlert, createAlertRule } from "./testing/alert-fixtures";
+import { createSupportRequest } from "./testing/support-fixtures";
 import {
   callerFor,
   createBackup,
@@ -452,10 +453,83 @@ const TABLE: Record<string, Row> = {
   },
 
   // --- support requests and assignments (support.*) ---
+  "support.open": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: ({ world }) => ({
+      orgId: world.orgA.id,
+      severity: "P2",
+      subject: "Slow dashboards",
+      body: "Since noon.",
+    }),
+    audit: { action: "support_request.open", viaStaff: "staff" },
+  },
+  "support.list": { expect: [U, ok, ok, NF, ok, ok, ok], input: ({ world }) => ({ orgId: world.orgA.id }) },
+  "support.get": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      requestId: await createSupportRequest(world.orgA.id, world.users.memberA.id),
+    }),
+  },
+  "support.reply": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      requestId: await createSupportRequest(world.orgA.id, world.users.memberA.id),
+      body: "More details.",
+    }),
+    audit: { action: "support_request.reply", viaStaff: "staff" },
+  },
+  "support.setStatus": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      requestId: await createSupportRequest(world.orgA.id, world.users.memberA.id),
+      status: "resolved",
+    }),
+    audit: { action: "support_request.status_change", viaStaff: "staff" },
+  },
+  "support.queue": { expect: [U, F, F, F, ok, ok, ok], input: () => ({ limit: 5 }) },
+  "support.assignments": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
+  "support.setAssignment": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: ({ world }) => ({ orgId: world.orgB.id, role: "primary", userId: world.users.support.id }),
+    audit: { action: "support.assignment_change", viaStaff: true },
+  },
+  "support.setPlan": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: ({ world }) => ({ orgId: world.orgB.id, plan: "premium" }),
+    audit: { action: "support.plan_change", viaStaff: true },
+  },
+  "support.plans": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => undefined },
+  "support.staffMembers": { expect: [U, F, F, F, ok, ok, ok], input: () => undefined },
 
   // --- support channels (supportChannels.*) ---
+  "supportChannels.get": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+    }),
+  },
+  "supportChannels.setup": {
+    expect: [U, F, F, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+    }),
+    audit: { action: "support_channel.setup", viaStaff: true },
+  },
 
   // --- timeline (timeline.*) ---
+  "timeline.list": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id });
+      await createBackup({ orgId: world.orgA.id, instanceId: i.id });
+      return { orgId: world.orgA.id, instanceId: i.id, limit: 10 };
+    },
+  },
 };
 
 /** A webhook endpoint row (its secret is never read: nothing is delivered here). */

@@ -12,3 +12,4 @@ export * from "./metrics";
 export * from "./alerts";
 export * from "./webhooks";
 export * from "./support";
+export * from "./sla";

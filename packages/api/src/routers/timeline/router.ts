@@ -1,3 +1,4 @@
 import { createTRPCRouter } from "../../trpc";
+import { list } from "./list";
 
-export const timelineRouter = createTRPCRouter({});
+export const timelineRouter = createTRPCRouter({ list });

@@ -2,6 +2,7 @@
 
 import { CLOUD_LABELS, SIZE_IDS, SIZES, type SizeId } from "@cp/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { formatDateTime } from "~/components/format";
 import { InstanceStatusBadges } from "~/components/instance-status";
@@ -9,6 +10,7 @@ import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 import { AlertsPanel } from "./alerts-panel";
 import { BackupsPanel } from "./backups-panel";
+import { SupportChannelPanel } from "./support-channel-panel";
 
 const LIVE_MS = 1000;
 
@@ -88,6 +90,13 @@ export function InstanceView({
       {actionError && <QueryError error={actionError} />}
 
       <AlertsPanel orgId={orgId} instanceId={instanceId} canHandle={canHandleAlerts} compact />
+      <SupportChannelPanel orgId={orgId} instanceId={instanceId} />
+      <p>
+        <Link href={`/orgs/${orgId}/instances/${instanceId}/timeline`}>Timeline</Link>{" "}
+        <span className="muted">
+          operations, backups, alerts, support requests and channel posts in order
+        </span>
+      </p>
 
       {active && (
         <section className="panel" aria-labelledby="active-op-title">
@@ -207,7 +216,7 @@ export function InstanceView({
         onChanged={refresh}
       />
 
-      <h2>Operations</h2>
+      <h2 id="operations">Operations</h2>
       {ops.error && <QueryError error={ops.error} />}
       {ops.data && (
         <table>
