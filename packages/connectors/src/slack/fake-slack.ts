@@ -1,7 +1,8 @@
 // A local stand-in for Slack's Web API, for tests (Slack cannot be reached here). It follows the contract of the
 // methods the product uses: POST with a form-encoded or JSON body, a bearer token, HTTP 200 with {ok:true,...} or
 // {ok:false,error}, and HTTP 429 with Retry-After when rate limited. It keeps its state for tests to inspect and
-// injects faults: rate limits, lost responses (the call runs, the answer never arrives), renames and archiving.
+// injects faults: rate limits, lost responses (the call runs, the answer never arrives), held calls (the call runs,
+// the answer waits until the test releases it, e.g. to kill the caller meanwhile), renames and archiving.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -28,6 +29,16 @@ export interface FakeSharedInvite {
 }
 
 type Params = Record<string, unknown>;
+
+/** A call held open by holdNext: its effect has happened, its answer is not sent until release(). */
+export interface HeldCall {
+  method: string;
+  params: Params;
+  /** Sends the answer (if the caller is still connected). */
+  release(): void;
+  /** Resolves when the caller's connection closes (e.g. its process was killed) or the answer was sent. */
+  closed: Promise<void>;
+}
 type Answer = Record<string, unknown>;
 
 class Refusal extends Error {
@@ -49,6 +60,7 @@ export class FakeSlack {
   private users = new Map<string, string>();
   private rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
   private drops = new Map<string, number>();
+  private holds = new Map<string, { match?: (params: Params) => boolean; hold: (call: HeldCall) => void }>();
   private seq = 0;
   private server: Server | null = null;
   private url = "";
@@ -98,6 +110,16 @@ export class FakeSlack {
   /** The next call of `method` runs, then its connection is destroyed without an answer (a lost response). */
   dropResponseNext(method: string, times = 1): void {
     this.drops.set(method, times);
+  }
+
+  /**
+   * The next call of `method` runs, then its request stays open without an answer (a caller that crashes now never
+   * hears back). With `match`, only a call whose params it accepts is held (others are answered as usual). Resolves
+   * with the held call when it arrives; release() answers it.
+   */
+  holdNext(method: string, match?: (params: Params) => boolean): Promise<HeldCall> {
+    if (this.holds.has(method)) throw new Error(`a call of ${method} is already to be held`);
+    return new Promise((resolve) => this.holds.set(method, { match, hold: resolve }));
   }
 
   /** Someone renamed the channel in Slack (its id stays). */
@@ -188,6 +210,19 @@ export class FakeSlack {
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       answer = { ok: false, error: err.error };
+    }
+    const held = this.holds.get(method);
+    if (held && (!held.match || held.match(params))) {
+      this.holds.delete(method);
+      let release = () => {};
+      const released = new Promise<void>((r) => (release = r));
+      const closed = new Promise<void>((r) => {
+        res.once("close", () => r());
+        req.socket.once("close", () => r());
+      });
+      held.hold({ method, params, release, closed });
+      await Promise.race([released, closed]);
+      if (res.destroyed || res.writableEnded) return;
     }
     const drop = this.drops.get(method) ?? 0;
     if (drop > 0) {

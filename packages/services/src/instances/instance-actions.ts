@@ -14,6 +14,7 @@ import { recordAudit } from "../audit/record-audit";
 import type { ServiceContext } from "../context";
 import { createOperationTx, wakeOperation, type NewOperation } from "../operations/operations";
 import { settleBackupsAfterFailure } from "../backups/backup-operations";
+import { RATE_LIMIT_WAITS_KEY } from "../operations/retry-later";
 import { settleInstanceAfterFailure } from "../operations/run-operation";
 
 const ACTIVE = ["queued", "running"] as const;
@@ -290,7 +291,7 @@ export async function retryInstance(ctx: ServiceContext, input: { orgId: string;
   return queueInstanceOperation(
     ctx,
     i,
-    { kind, params: (last?.params ?? {}) as Record<string, unknown> },
+    { kind, params: retryParams(last?.params) },
     { action: "instance.retry", before: { status: i.status, reason: i.statusReason } },
     (tx) =>
       tx.instance.update({
@@ -324,4 +325,11 @@ export async function undeleteInstance(ctx: ServiceContext, input: { orgId: stri
         },
       }),
   );
+}
+
+/** A retry starts from the failed operation's inputs, not from what the runner counted while it ran. */
+function retryParams(params: Prisma.JsonValue | undefined): Record<string, unknown> {
+  if (!params || typeof params !== "object" || Array.isArray(params)) return {};
+  const { [RATE_LIMIT_WAITS_KEY]: _waits, ...rest } = params;
+  return rest;
 }

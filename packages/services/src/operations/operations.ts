@@ -38,7 +38,10 @@ export async function wakeOperation(
   operationId: string,
   attempt = 0,
   delayMs?: number,
-  /** Makes the job id unique per reconciler tick: a wake-up held by a dead worker must not block a new one. */
+  /**
+   * Makes the job id unique per reconciler tick (a wake-up held by a dead worker must not block a new one) or per
+   * rate-limit wait (which keeps the attempt number).
+   */
   tick?: string,
 ): Promise<void> {
   try {

@@ -26,7 +26,7 @@ import {
   wakeOperation,
   type ClaimedOperation,
 } from "./operations";
-import { RetryLaterError } from "./retry-later";
+import { MAX_RATE_LIMIT_WAITS, RATE_LIMIT_WAITS_KEY, rateLimitWaitsOf, RetryLaterError } from "./retry-later";
 
 export interface RunnerDeps {
   engines: Engines;
@@ -209,7 +209,12 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
     log.info("operation succeeded");
   } catch (err) {
     await progressChain;
-    writer.write("error", describe(err), steps.at(-1)?.name ?? null);
+    // A rate limit is a wait, not an error (finishFailed logs it as one when the waits run out).
+    writer.write(
+      err instanceof RetryLaterError ? "warn" : "error",
+      describe(err),
+      steps.at(-1)?.name ?? null,
+    );
     await writer.flush();
     if (leaseLost) {
       log.warn("lease lost; the reconciler takes over");
@@ -222,6 +227,11 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
   } finally {
     clearInterval(beat);
   }
+}
+
+function paramsOf(op: { params: Prisma.JsonValue }): Record<string, unknown> {
+  const p = op.params;
+  return p && typeof p === "object" && !Array.isArray(p) ? { ...p } : {};
 }
 
 function describe(err: unknown): string {
@@ -439,10 +449,17 @@ async function finishFailed(
   ctx: { cancelled: boolean; steps: Step[] },
 ) {
   const engineErr = err instanceof EngineError ? err : null;
-  const message = describe(err);
-  const retry = !ctx.cancelled && engineErr?.retryable === true && op.attempts < op.maxAttempts;
-  const backoffMs =
-    err instanceof RetryLaterError ? err.retryAfterMs : Math.min(2_000 * 2 ** (op.attempts - 1), 60_000);
+  let message = describe(err);
+  // A rate limit gives its attempt back (waiting is not failing); its waits are counted so one that never lifts ends.
+  const rateLimit = !ctx.cancelled && err instanceof RetryLaterError ? err : null;
+  const waits = rateLimitWaitsOf(op.params) + (rateLimit ? 1 : 0);
+  const waitOut = rateLimit !== null && waits <= MAX_RATE_LIMIT_WAITS;
+  if (rateLimit && !waitOut)
+    message = `Still rate limited after ${MAX_RATE_LIMIT_WAITS} waits (${rateLimit.reason}); gave up. Try again later.`;
+  const retry =
+    waitOut ||
+    (!rateLimit && !ctx.cancelled && engineErr?.retryable === true && op.attempts < op.maxAttempts);
+  const backoffMs = rateLimit ? rateLimit.retryAfterMs : Math.min(2_000 * 2 ** (op.attempts - 1), 60_000);
   const postId = await db().$transaction(async (tx) => {
     const base = {
       leaseOwner: null,
@@ -453,13 +470,24 @@ async function finishFailed(
     const updated = retry
       ? await tx.operation.updateMany({
           where: { id: op.id, leaseOwner: workerId, status: "running" },
-          data: { ...base, status: "queued", notBefore: new Date(Date.now() + backoffMs) },
+          data: {
+            ...base,
+            status: "queued",
+            notBefore: new Date(Date.now() + backoffMs),
+            ...(waitOut
+              ? {
+                  attempts: { decrement: 1 },
+                  params: { ...paramsOf(op), [RATE_LIMIT_WAITS_KEY]: waits } as Prisma.InputJsonValue,
+                }
+              : {}),
+          },
         })
       : await tx.operation.updateMany({
           where: { id: op.id, leaseOwner: workerId, status: "running" },
           data: { ...base, status: ctx.cancelled ? "cancelled" : "failed", finishedAt: new Date() },
         });
     if (updated.count === 0 || retry) return null;
+    if (rateLimit) await tx.operationLog.create({ data: { operationId: op.id, level: "error", message } });
     await settleInstanceAfterFailure(tx, op, message, ctx.cancelled);
     const postKind = CHANNEL_POSTED[op.kind];
     if (!postKind) return null;
@@ -474,7 +502,9 @@ async function finishFailed(
     });
   });
   if (postId) await dispatchChannelPosts([postId]);
-  if (retry) await wakeOperation(op.id, op.attempts, backoffMs);
+  // A wait keeps the attempt number, so its wake-up is told apart by the wait's number.
+  if (waitOut) await wakeOperation(op.id, op.attempts - 1, backoffMs, `wait${waits}`);
+  else if (retry) await wakeOperation(op.id, op.attempts, backoffMs);
   else await wakeNextQueued(op.instanceId);
 }
 

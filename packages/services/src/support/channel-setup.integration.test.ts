@@ -225,10 +225,12 @@ describe("channel setup with Slack", () => {
     expect(op.status).toBe("queued");
     expect(Date.now() - started).toBeLessThan(2_500);
     expect(op.notBefore.getTime() - started).toBeGreaterThanOrEqual(2_900);
-    expect(op.error).toMatch(/rate-limited conversations\.create/);
+    expect(op.error).toBe("Slack asked us to wait 3 s (rate limited); retrying then.");
+    // The wait gave its attempt back.
+    expect(op.attempts).toBe(0);
     await runOperations(w.instance.id);
     op = await db().operation.findUniqueOrThrow({ where: { id: operationId } });
-    expect(op).toMatchObject({ status: "succeeded", attempts: 3 });
+    expect(op).toMatchObject({ status: "succeeded", attempts: 1 });
     expect(fake.channels.filter((c) => c.name === w.channelName)).toHaveLength(1);
 
     fake.rateLimitNext("chat.postMessage", 1, 5);
@@ -241,6 +243,49 @@ describe("channel setup with Slack", () => {
     expect(await deliverPosts(w.instance.id)).toEqual(["sent"]);
     const { externalId } = await channelOf(w.instance.id);
     expect(fake.messagesIn(externalId!)).toHaveLength(1);
+  });
+
+  it("rate limits do not use up attempts: four in a row on create, still one channel", async () => {
+    const w = await world();
+    // More waits than the operation has attempts (5 here): only failures count.
+    fake.rateLimitNext("conversations.create", 4, 1);
+    const { operationId } = await requestChannelSetup(staffCtx, {
+      orgId: w.org.id,
+      instanceId: w.instance.id,
+    });
+    await runOperations(w.instance.id, 8);
+    const op = await db().operation.findUniqueOrThrow({ where: { id: operationId } });
+    expect(op).toMatchObject({ status: "succeeded", attempts: 1, params: { rateLimitWaits: 4 } });
+    const waits = await db().operationLog.findMany({
+      where: { operationId, message: { startsWith: "Slack asked us to wait" } },
+    });
+    expect(waits.map((l) => [l.level, l.message])).toEqual(
+      Array(4).fill(["warn", "Slack asked us to wait 1 s (rate limited); retrying then."]),
+    );
+    expect(fake.channels.filter((c) => c.name === w.channelName)).toHaveLength(1);
+    expect((await channelOf(w.instance.id)).externalId).toBe(fake.channelByName(w.channelName)!.id);
+    expect(await deliverPosts(w.instance.id)).toEqual(["sent"]);
+    expect(fake.messagesIn(fake.channelByName(w.channelName)!.id)).toHaveLength(1);
+  });
+
+  it("a rate limit that never lifts fails the setup after 20 waits, with a reason", async () => {
+    const w = await world();
+    fake.rateLimitNext("conversations.create", 100, 1);
+    const { operationId } = await requestChannelSetup(staffCtx, {
+      orgId: w.org.id,
+      instanceId: w.instance.id,
+    });
+    await runOperations(w.instance.id, 30);
+    fake.rateLimitNext("conversations.create", 0);
+    const op = await db().operation.findUniqueOrThrow({ where: { id: operationId } });
+    expect(op).toMatchObject({ status: "failed", attempts: 1, params: { rateLimitWaits: 20 } });
+    expect(op.error).toBe(
+      "Still rate limited after 20 waits (Slack rate-limited conversations.create); gave up. Try again later.",
+    );
+    expect(
+      await db().operationLog.count({ where: { operationId, level: "error", message: op.error! } }),
+    ).toBe(1);
+    expect(fake.channels.filter((c) => c.name === w.channelName)).toHaveLength(0);
   });
 
   it("does not post twice when the answer to postMessage was lost", async () => {

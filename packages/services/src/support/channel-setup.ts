@@ -314,11 +314,10 @@ function asEngineError(err: unknown): unknown {
   if (err.rateLimited) {
     const seconds = err.retryAfterSeconds ?? 30;
     return new RetryLaterError(
-      `Slack rate-limited ${err.method}; trying again in ${seconds} s.`,
+      `Slack asked us to wait ${seconds} s (rate limited); retrying then.`,
       seconds * 1000,
-      {
-        cause: err,
-      },
+      `Slack rate-limited ${err.method}`,
+      { cause: err },
     );
   }
   return new EngineError("FAILED", err.message, err.retryable, { cause: err });
