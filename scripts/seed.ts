@@ -1,9 +1,11 @@
-// Demo data: organizations, one account per role, fleet records and their health history (seed-health.ts). Idempotent; refuses to run in production.
+// Demo data: organizations, one account per role, fleet records and their health history (seed-health.ts), support assignments, channels and requests (seed-support.ts). Idempotent; refuses to run in production.
 // Usage: tsx scripts/seed.ts [--quiet] | --list (print the demo accounts only)
 import { env } from "@cp/config";
 import { closePgPool, db, type Cloud, type InstanceStatus } from "@cp/db";
+import { closeQueues, closeSharedRedis } from "@cp/jobs";
 import { hashPassword } from "@cp/services";
 import { seedHealthDemo } from "./seed-health";
+import { seedSupportDemo } from "./seed-support";
 
 export const DEMO_PASSWORD = "demo-password-123";
 
@@ -129,6 +131,7 @@ export async function seedDemo(): Promise<void> {
     });
   }
   await seedHealthDemo();
+  await seedSupportDemo();
 }
 
 function printAccounts() {
@@ -144,6 +147,9 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes("--
       if (!process.argv.includes("--quiet")) printAccounts();
       await db().$disconnect();
       await closePgPool();
+      // Requests and channel posts enqueue their deliveries: let go of Redis so the process ends.
+      await closeQueues();
+      await closeSharedRedis();
     })
     .catch(async (err) => {
       console.error(err);
