@@ -57,6 +57,8 @@ export class FakeSlack {
   sharedInvites: FakeSharedInvite[] = [];
   /** Every call that reached a method (after auth), in order. */
   calls: { method: string; params: Params }[] = [];
+  /** Methods of the calls answered 429 (not in `calls`: they did nothing). */
+  rateLimitedCalls: string[] = [];
   private users = new Map<string, string>();
   private rateLimits = new Map<string, { times: number; retryAfterSeconds: number }>();
   private drops = new Map<string, number>();
@@ -195,6 +197,7 @@ export class FakeSlack {
     const limit = this.rateLimits.get(method);
     if (limit && limit.times > 0) {
       limit.times -= 1;
+      this.rateLimitedCalls.push(method);
       return send(
         429,
         { ok: false, error: "ratelimited" },

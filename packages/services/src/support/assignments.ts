@@ -4,6 +4,8 @@ import { badRequest, notFound, type SupportAssignmentRole } from "@cp/core";
 import { db, type Db } from "@cp/db";
 import { recordAudit } from "../audit/record-audit";
 import type { ActingContext } from "../context";
+import { wakeOperation } from "../operations/operations";
+import { queueChannelSetupTx } from "./channel-setup";
 import { supportPlanOf } from "./plans";
 
 export interface AssignedStaff {
@@ -54,12 +56,16 @@ export async function listSupportStaff() {
   });
 }
 
-/** SREs and staff admins assign (or, with userId null, unassign) an org's primary or secondary support. */
+/**
+ * SREs and staff admins assign (or, with userId null, unassign) an org's primary or secondary support. A new
+ * assignee is invited to the org's Slack channels by running their setup again (idempotent: it only adds what is
+ * missing).
+ */
 export async function setSupportAssignment(
   ctx: ActingContext,
   input: { orgId: string; role: SupportAssignmentRole; userId: string | null },
 ) {
-  await db().$transaction(async (tx) => {
+  const setups = await db().$transaction(async (tx) => {
     const org = await tx.organization.findUnique({ where: { id: input.orgId }, select: { id: true } });
     if (!org) throw notFound("Organization");
     if (input.userId !== null) {
@@ -90,6 +96,18 @@ export async function setSupportAssignment(
       before: { role: input.role, userId: before?.userId ?? null },
       after: { role: input.role, userId: input.userId },
     });
+    if (input.userId === null || input.userId === before?.userId) return [];
+    const channels = await tx.supportChannel.findMany({
+      where: { orgId: org.id, provider: "slack", instance: { deletedAt: null, destroyedAt: null } },
+      select: { instanceId: true },
+    });
+    const ops: string[] = [];
+    for (const c of channels) {
+      const op = await queueChannelSetupTx(tx, c.instanceId, ctx.actor.userId);
+      if (op) ops.push(op);
+    }
+    return ops;
   });
+  for (const op of setups) await wakeOperation(op);
   return getSupportAssignments(input.orgId);
 }

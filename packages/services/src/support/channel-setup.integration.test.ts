@@ -14,6 +14,7 @@ import type { ServiceContext } from "../context";
 import { processInstanceQueue } from "../operations/run-operation";
 import { ScriptedEngine } from "../operations/testing/scripted-engine";
 import { deliverOutboxMessage, type MailTransport } from "../outbox/outbox";
+import { setSupportAssignment } from "./assignments";
 import { requestChannelSetup } from "./channel-setup";
 
 let fake: FakeSlack;
@@ -185,6 +186,34 @@ describe("channel setup with Slack", () => {
     await runOperations(w.instance.id);
   });
 
+  it("a newly assigned support engineer is invited to the org's channels by a setup run", async () => {
+    const w = await world();
+    await setUp(w);
+    const sre = await db().user.create({
+      data: { email: `sre-${randomUUID().slice(0, 8)}@provider.example`, staffRole: "sre" },
+    });
+    const sreSlackId = fake.addUser(sre.email);
+    const admin: ServiceContext = {
+      ...staffCtx,
+      actor: { userId: sre.id, email: sre.email, staffRole: "sre", memberships: [] },
+    };
+    await setSupportAssignment(admin, { orgId: w.org.id, role: "secondary", userId: sre.id });
+    const queued = await db().operation.findMany({
+      where: { instanceId: w.instance.id, kind: "channel_setup", status: "queued" },
+    });
+    expect(queued).toHaveLength(1);
+    await runOperations(w.instance.id);
+    const { externalId } = await channelOf(w.instance.id);
+    expect(fake.channels.find((c) => c.id === externalId)?.members).toContain(sreSlackId);
+    // The same assignment again queues nothing.
+    await setSupportAssignment(admin, { orgId: w.org.id, role: "secondary", userId: sre.id });
+    expect(
+      await db().operation.count({
+        where: { instanceId: w.instance.id, kind: "channel_setup", status: "queued" },
+      }),
+    ).toBe(0);
+  });
+
   it("reuses a channel that already has the name (name_taken)", async () => {
     const w = await world();
     const existing = fake.addChannel(w.channelName);
@@ -218,12 +247,15 @@ describe("channel setup with Slack", () => {
       orgId: w.org.id,
       instanceId: w.instance.id,
     });
+    const limited = () => fake.rateLimitedCalls.filter((m) => m === "conversations.create").length;
+    const limitedBefore = limited();
     const started = Date.now();
     await processInstanceQueue(w.instance.id, deps);
     let op = await db().operation.findUniqueOrThrow({ where: { id: operationId } });
-    // Back in the queue for Slack's Retry-After (3 s), not the runner's 2 s backoff, and not slept on.
+    // Back in the queue for Slack's Retry-After (3 s), not the runner's 2 s backoff, and not slept on: the step
+    // made one call and returned (no wall-clock bound, which a loaded machine would break).
     expect(op.status).toBe("queued");
-    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(limited() - limitedBefore).toBe(1);
     expect(op.notBefore.getTime() - started).toBeGreaterThanOrEqual(2_900);
     expect(op.error).toBe("Slack asked us to wait 3 s (rate limited); retrying then.");
     // The wait gave its attempt back.
