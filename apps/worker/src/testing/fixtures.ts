@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { logger } from "@cp/config/logger";
 import { db } from "@cp/db";
+import { getQueue, QUEUES } from "@cp/jobs";
 import { DEFAULT_RATE_LIMITS, type OrderInput } from "@cp/core";
 import type { ServiceContext } from "@cp/services";
 
@@ -45,4 +46,19 @@ export function localOrder(label: string, subdomain: string): OrderInput {
     subdomain,
     ipAllowlist: [],
   };
+}
+
+/**
+ * Test files share one database and Redis, in sequence: mail that earlier files queued (support requests notify
+ * every support user when none is assigned, and test databases hold hundreds) would otherwise be delivered first by a
+ * worker process started here, ahead of the one message a test waits for. Their delivery jobs are dropped and the
+ * messages closed as failed, with the reason, before such a test starts its worker.
+ */
+export async function settleOutboxBacklog(): Promise<number> {
+  await getQueue(QUEUES.outbox).obliterate({ force: true });
+  const { count } = await db().outboxMessage.updateMany({
+    where: { status: { in: ["pending", "sending"] } },
+    data: { status: "failed", lastError: "left undelivered by an earlier test file" },
+  });
+  return count;
 }
