@@ -8,6 +8,7 @@ import { supportChannelName, type Actor } from "@cp/core";
 import { FakeSlack } from "@cp/connectors/testing";
 import { db } from "@cp/db";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestInstance } from "../testing/instances";
 import { ensureDefaultAlertRules } from "../alerts/alert-rules";
 import { evaluateAlerts } from "../alerts/evaluate-alerts";
 import type { ServiceContext } from "../context";
@@ -68,20 +69,9 @@ async function world() {
   await db().membership.create({ data: { orgId: org.id, userId: admin.id, role: "admin" } });
   await db().membership.create({ data: { orgId: org.id, userId: member.id, role: "member" } });
   await db().supportAssignment.create({ data: { orgId: org.id, role: "primary", userId: supportUser.id } });
-  const instance = await db().instance.create({
-    data: {
-      orgId: org.id,
-      name: `inst-${suffix}`,
-      slug: `inst-${suffix}`,
-      cloud: "local",
-      region: "local",
-      size: "small",
-      mysqlVersion: "8.0",
-      storageMode: "provider",
-      status: "running",
-      url: `https://inst-${suffix}.example.test`,
-      version: "1.2.3",
-    },
+  const instance = await createTestInstance(org.id, `inst-${suffix}`, {
+    url: `https://inst-${suffix}.example.test`,
+    version: "1.2.3",
   });
   return { org, admin, member, instance, channelName: supportChannelName(org.slug, instance.slug) };
 }

@@ -6,6 +6,7 @@ import { logger } from "@cp/config/logger";
 import type { StaffRole } from "@cp/core";
 import { db } from "@cp/db";
 import { describe, expect, it } from "vitest";
+import { createTestInstance } from "../testing/instances";
 import type { ServiceContext } from "../context";
 import { getSupportAssignments, setSupportAssignment } from "./assignments";
 import { setSupportPlan } from "./plans";
@@ -58,34 +59,8 @@ async function setup(opts: { plan?: string } = {}) {
     data: { email: `agent-${suffix}@example.com`, name: "Sam Support", staffRole: "support" },
   });
   const sre = await db().user.create({ data: { email: `sre-${suffix}@example.com`, staffRole: "sre" } });
-  const instance = await db().instance.create({
-    data: {
-      orgId: org.id,
-      name: `inst-${suffix}`,
-      slug: `inst-${suffix}`,
-      cloud: "local",
-      region: "local",
-      size: "small",
-      mysqlVersion: "8.0",
-      storageMode: "provider",
-      status: "running",
-      config: {},
-    },
-  });
-  const otherInstance = await db().instance.create({
-    data: {
-      orgId: other.id,
-      name: `oi-${suffix}`,
-      slug: `oi-${suffix}`,
-      cloud: "local",
-      region: "local",
-      size: "small",
-      mysqlVersion: "8.0",
-      storageMode: "provider",
-      status: "running",
-      config: {},
-    },
-  });
+  const instance = await createTestInstance(org.id, `inst-${suffix}`);
+  const otherInstance = await createTestInstance(other.id, `oi-${suffix}`);
   return {
     org,
     other,

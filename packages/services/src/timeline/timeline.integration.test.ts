@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { AppError, TIMELINE_KINDS, type Actor, type TimelineKind } from "@cp/core";
 import { db } from "@cp/db";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createTestInstance } from "../testing/instances";
 import { instanceTimeline, type TimelineItem } from "./timeline";
 
 const SECRET = `s3cr3t-${randomUUID()}`;
@@ -26,19 +27,7 @@ async function createOrgWithPeople() {
 
 async function createInstance(orgId: string) {
   const slug = `tl-${randomUUID().slice(0, 12)}`;
-  return db().instance.create({
-    data: {
-      orgId,
-      name: slug,
-      slug,
-      cloud: "local",
-      region: "local",
-      size: "small",
-      mysqlVersion: "8.0",
-      storageMode: "provider",
-      status: "running",
-    },
-  });
+  return createTestInstance(orgId, slug);
 }
 
 let ruleId: string;
