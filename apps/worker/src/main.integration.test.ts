@@ -7,7 +7,7 @@ import { db } from "@cp/db";
 import { closeQueues, closeSharedRedis, getQueue, QUEUES } from "@cp/jobs";
 import { dispatchOutbox, queueEmail } from "@cp/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { settleOutboxBacklog, uniqueAddress } from "./testing/fixtures";
+import { settleEarlierFilesWork, uniqueAddress } from "./testing/fixtures";
 import { startSmtpSink, type SmtpSink } from "./testing/smtp-sink";
 import {
   ALERTS_SCHEDULER_ID,
@@ -24,7 +24,7 @@ const appRoot = path.resolve(import.meta.dirname, "..");
 let sink: SmtpSink;
 
 beforeAll(async () => {
-  await settleOutboxBacklog();
+  await settleEarlierFilesWork();
   sink = await startSmtpSink();
   execFileSync(process.execPath, [path.join(appRoot, "build.mjs")], { cwd: appRoot, stdio: "pipe" });
 });

@@ -6,7 +6,7 @@ import { createMailTransport, inviteMember, type ReadinessReport } from "@cp/ser
 import type { Job } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHealthServer } from "./http";
-import { createOrgAdmin, settleOutboxBacklog, uniqueAddress } from "./testing/fixtures";
+import { createOrgAdmin, settleEarlierFilesWork, uniqueAddress } from "./testing/fixtures";
 import { startSmtpSink, type SmtpSink } from "./testing/smtp-sink";
 import { ensureSweepScheduler, startWorkers, SWEEP_SCHEDULER_ID, type RunningWorkers } from "./worker";
 
@@ -14,7 +14,7 @@ let sink: SmtpSink;
 let running: RunningWorkers;
 
 beforeAll(async () => {
-  await settleOutboxBacklog();
+  await settleEarlierFilesWork();
   sink = await startSmtpSink();
   running = startWorkers({
     deps: {

@@ -49,16 +49,20 @@ export function localOrder(label: string, subdomain: string): OrderInput {
 }
 
 /**
- * Test files share one database and Redis, in sequence: mail that earlier files queued (support requests notify
- * every support user when none is assigned, and test databases hold hundreds) would otherwise be delivered first by a
- * worker process started here, ahead of the one message a test waits for. Their delivery jobs are dropped and the
- * messages closed as failed, with the reason, before such a test starts its worker.
+ * Test files share one database and Redis, in sequence. A worker process started by a later file would first work
+ * off what earlier files left: their undelivered mail, and the SLA tick's warnings about their open support requests
+ * (sent to every support user when none is assigned, and test databases hold hundreds), ahead of the one message the
+ * test waits for. Before such a test starts its worker, that mail is closed as failed with the reason, its jobs are
+ * dropped, and the earlier files' requests are resolved.
  */
-export async function settleOutboxBacklog(): Promise<number> {
+export async function settleEarlierFilesWork(): Promise<void> {
   await getQueue(QUEUES.outbox).obliterate({ force: true });
-  const { count } = await db().outboxMessage.updateMany({
+  await db().outboxMessage.updateMany({
     where: { status: { in: ["pending", "sending"] } },
     data: { status: "failed", lastError: "left undelivered by an earlier test file" },
   });
-  return count;
+  await db().supportRequest.updateMany({
+    where: { status: { not: "resolved" } },
+    data: { status: "resolved", resolvedAt: new Date() },
+  });
 }
