@@ -290,9 +290,9 @@ describe("backups on the local cloud", () => {
     const [keep, expire] = [all.find((b) => b.id === backupId)!, all.find((b) => b.id !== backupId)!];
     await db().backup.update({ where: { id: expire.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await bucketKeys(BACKUP_BUCKET, `${slug}/${expire.id}/`)).length).toBeGreaterThan(0);
+    // Any worker's pruner may get there first (they share the table): what counts is the outcome.
     const r = await pruneExpiredBackups({ local: new LocalEngine() });
     expect(r.failed).toBe(0);
-    expect(r.removed).toBeGreaterThanOrEqual(1);
     expect(await db().backup.findUnique({ where: { id: expire.id } })).toBeNull();
     expect(await bucketKeys(BACKUP_BUCKET, `${slug}/${expire.id}/`)).toEqual([]);
     expect(await db().backup.findUnique({ where: { id: keep.id } })).not.toBeNull();

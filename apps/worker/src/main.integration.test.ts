@@ -11,6 +11,7 @@ import { settleEarlierFilesWork, uniqueAddress } from "./testing/fixtures";
 import { startSmtpSink, type SmtpSink } from "./testing/smtp-sink";
 import {
   ALERTS_SCHEDULER_ID,
+  BACKUPS_SCHEDULER_ID,
   BUCKETS_RECHECK_SCHEDULER_ID,
   HEALTH_SCHEDULER_ID,
   METRICS_MAINTAIN_SCHEDULER_ID,
@@ -34,6 +35,7 @@ afterAll(async () => {
   // The process set every schedule: later test files must not inherit its ticks.
   await getQueue(QUEUES.system).removeJobScheduler(SWEEP_SCHEDULER_ID);
   await getQueue(QUEUES.system).removeJobScheduler(SUPPORT_SLA_SCHEDULER_ID);
+  await getQueue(QUEUES.system).removeJobScheduler(BACKUPS_SCHEDULER_ID);
   for (const id of [
     HEALTH_SCHEDULER_ID,
     ALERTS_SCHEDULER_ID,

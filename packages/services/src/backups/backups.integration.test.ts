@@ -320,4 +320,25 @@ describe("backup policy and schedule", () => {
     expect(engine.stored.size).toBe(1);
     expect(await db().auditEvent.count({ where: { action: "backup.prune", orgId: org.id } })).toBe(2);
   });
+
+  it("two workers pruning at once remove each expired backup once, and neither reports a failure", async () => {
+    const { org, instance, ctx } = await setup();
+    const ids: string[] = [];
+    for (let n = 0; n < 2; n++) {
+      ids.push((await takeBackup(ctx, { orgId: org.id, instanceId: instance.id })).backupId);
+      await run(instance.id);
+    }
+    await db().backup.updateMany({
+      where: { id: { in: ids } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const [a, b] = await Promise.all([
+      pruneExpiredBackups({ local: engine }),
+      pruneExpiredBackups({ local: engine }),
+    ]);
+    expect(a.failed + b.failed).toBe(0);
+    expect(await db().backup.count({ where: { id: { in: ids } } })).toBe(0);
+    expect(engine.stored.size).toBe(0);
+    expect(await db().auditEvent.count({ where: { action: "backup.prune", orgId: org.id } })).toBe(2);
+  });
 });

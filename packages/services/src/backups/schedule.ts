@@ -130,10 +130,15 @@ export async function pruneExpiredBackups(
       });
       removed += 1;
     } catch (err) {
-      failed += 1;
       const message = err instanceof Error ? err.message : String(err);
+      const still = await db().backup.updateMany({
+        where: { id: b.id },
+        data: { pruneError: message.slice(0, 1000) },
+      });
+      // Another worker's pruner removed it meanwhile: nothing failed, and nothing is left to retry.
+      if (still.count === 0) continue;
+      failed += 1;
       logger().warn({ err, backupId: b.id }, "could not remove an expired backup; retrying on the next tick");
-      await db().backup.update({ where: { id: b.id }, data: { pruneError: message.slice(0, 1000) } });
     }
   }
   return { removed, failed };
