@@ -12,9 +12,16 @@ import { db } from "@cp/db";
 import { recordAudit } from "../audit/record-audit";
 import type { ActingContext } from "../context";
 
-/** The configured plans: CP_SUPPORT_PLANS when set, else the built-in ones. */
+let parsed: { source: string | undefined; plans: Record<string, SupportPlan> } | undefined;
+
+/**
+ * The configured plans: CP_SUPPORT_PLANS when set, else the built-in ones. Parsed once per configuration value, not
+ * once per request row (every list row and SLA tick computes its clocks from its plan).
+ */
 export function supportPlans(): Record<string, SupportPlan> {
-  return parseSupportPlans(env().CP_SUPPORT_PLANS);
+  const source = env().CP_SUPPORT_PLANS;
+  if (!parsed || parsed.source !== source) parsed = { source, plans: parseSupportPlans(source) };
+  return parsed.plans;
 }
 
 /**
