@@ -16,6 +16,8 @@ import {
   ensureMetricsMaintainScheduler,
   ensureReconcileScheduler,
   ensureSupportSlaScheduler,
+  ensureMaintenanceNoticesScheduler,
+  ensureCampaignScheduler,
   ensureSweepScheduler,
   startWorkers,
   type RunningWorkers,
@@ -112,6 +114,8 @@ async function main(): Promise<void> {
       ensureMetricsMaintainScheduler(cfg.CP_METRICS_MAINTAIN_MS),
       ensureBucketsRecheckScheduler(),
       ensureSupportSlaScheduler(cfg.CP_SUPPORT_SLA_TICK_MS),
+      ensureMaintenanceNoticesScheduler(cfg.CP_MAINTENANCE_TICK_MS),
+      ensureCampaignScheduler(cfg.CP_CAMPAIGN_TICK_MS),
     ]);
   await schedule();
   log.info(
@@ -123,6 +127,8 @@ async function main(): Promise<void> {
       alertsEveryMs: cfg.CP_ALERT_EVAL_MS,
       metricsMaintainEveryMs: cfg.CP_METRICS_MAINTAIN_MS,
       supportSlaEveryMs: cfg.CP_SUPPORT_SLA_TICK_MS,
+      maintenanceNoticesEveryMs: cfg.CP_MAINTENANCE_TICK_MS,
+      campaignEveryMs: cfg.CP_CAMPAIGN_TICK_MS,
     },
     "schedules set",
   );

@@ -38,6 +38,9 @@ export const registry: Registry = {
   metricsMaintain: () => import("./handlers/metrics-maintain").then((m) => m.handleMetricsMaintain),
   bucketsRecheck: () => import("./handlers/buckets-recheck").then((m) => m.handleBucketsRecheck),
   supportSlaTick: () => import("./handlers/support-sla-tick").then((m) => m.handleSupportSlaTick),
+  maintenanceNoticesTick: () =>
+    import("./handlers/maintenance-notices-tick").then((m) => m.handleMaintenanceNoticesTick),
+  campaignTick: () => import("./handlers/campaign-tick").then((m) => m.handleCampaignTick),
 };
 
 /** The queues that have at least one handler: the worker runs a BullMQ Worker for each, and only for those. */

@@ -72,6 +72,8 @@ export const ALERTS_SCHEDULER_ID = "alerts-evaluate";
 export const METRICS_MAINTAIN_SCHEDULER_ID = "metrics-maintain";
 export const BUCKETS_RECHECK_SCHEDULER_ID = "buckets-recheck";
 export const SUPPORT_SLA_SCHEDULER_ID = "support-sla-tick";
+export const MAINTENANCE_NOTICES_SCHEDULER_ID = "maintenance-notices-tick";
+export const CAMPAIGN_SCHEDULER_ID = "campaign-tick";
 /** Re-checks are due once a day per bucket, spread by instance: looking every 10 minutes is often enough. */
 const BUCKETS_RECHECK_EVERY_MS = 10 * 60_000;
 
@@ -129,6 +131,34 @@ export async function ensureSupportSlaScheduler(
     { every: everyMs },
     {
       name: JOBS.supportSlaTick.name,
+      data: {},
+      opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
+    },
+  );
+}
+
+/** The maintenance notices' schedule: each tick sends the notices that are due (idempotent per window and lead). */
+export async function ensureMaintenanceNoticesScheduler(
+  everyMs: number = env().CP_MAINTENANCE_TICK_MS,
+): Promise<void> {
+  await getQueue(QUEUES.system).upsertJobScheduler(
+    MAINTENANCE_NOTICES_SCHEDULER_ID,
+    { every: everyMs },
+    {
+      name: JOBS.maintenanceNoticesTick.name,
+      data: {},
+      opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
+    },
+  );
+}
+
+/** The campaigns' periodic tick (a safety net: finishing upgrades wake their campaign directly). */
+export async function ensureCampaignScheduler(everyMs: number = env().CP_CAMPAIGN_TICK_MS): Promise<void> {
+  await getQueue(QUEUES.operations).upsertJobScheduler(
+    CAMPAIGN_SCHEDULER_ID,
+    { every: everyMs },
+    {
+      name: JOBS.campaignTick.name,
       data: {},
       opts: { attempts: 1, removeOnComplete: { count: 20 }, removeOnFail: { count: 200 } },
     },

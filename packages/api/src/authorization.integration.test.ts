@@ -521,6 +521,12 @@ const TABLE: Record<string, Row> = {
     audit: { action: "support_channel.setup", viaStaff: true },
   },
 
+  // --- releases (releases.*) ---
+
+  // --- maintenance windows (maintenance.*) ---
+
+  // --- upgrade campaigns (campaigns.*) ---
+
   // --- timeline (timeline.*) ---
   "timeline.list": {
     expect: [U, ok, ok, NF, ok, ok, ok],

@@ -1,15 +1,18 @@
 import { alertsRouter } from "./routers/alerts/router";
 import { auditRouter } from "./routers/audit/router";
 import { backupsRouter } from "./routers/backups/router";
+import { campaignsRouter } from "./routers/campaigns/router";
 import { fleetRouter } from "./routers/fleet/router";
 import { fleetHealthRouter } from "./routers/fleet-health/router";
 import { healthRouter } from "./routers/health/router";
 import { instancesRouter } from "./routers/instances/router";
+import { maintenanceRouter } from "./routers/maintenance/router";
 import { invitationsRouter } from "./routers/invitations/router";
 import { meRouter } from "./routers/me/router";
 import { membersRouter } from "./routers/members/router";
 import { notificationsRouter } from "./routers/notifications/router";
 import { orgsRouter } from "./routers/orgs/router";
+import { releasesRouter } from "./routers/releases/router";
 import { staffRouter } from "./routers/staff/router";
 import { supportRouter } from "./routers/support/router";
 import { supportChannelsRouter } from "./routers/support-channels/router";
@@ -38,6 +41,12 @@ export const appRouter = createTRPCRouter({
   supportChannels: supportChannelsRouter,
   /** One instance's timeline: operations, backups, alerts, audit events, requests and channel posts, merged. */
   timeline: timelineRouter,
+  /** The release catalog, upgrade paths and end of support. */
+  releases: releasesRouter,
+  /** Instances' maintenance windows, deferrals and blackouts. */
+  maintenance: maintenanceRouter,
+  /** Fleet upgrade campaigns (SREs) and per-instance rollbacks. */
+  campaigns: campaignsRouter,
 });
 
 export type AppRouter = typeof appRouter;

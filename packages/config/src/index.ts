@@ -106,6 +106,22 @@ const schema = z.object({
     .refine((v) => v === undefined || isJson(v), "must be a JSON object of support plans (see README)"),
   /** How often the worker records SLA breaches and warns of near ones. */
   CP_SUPPORT_SLA_TICK_MS: int(100).default(60_000),
+  /** Hours before a maintenance window that will do work at which the customer is told, comma-separated. */
+  CP_MAINTENANCE_NOTICE_HOURS: z
+    .string()
+    .default("168,24")
+    .refine(
+      (v) => v.split(",").every((h) => /^\s*\d+\s*$/.test(h) && Number(h) > 0),
+      "must be positive whole hours, comma-separated, e.g. 168,24",
+    ),
+  /** How many windows in a row a customer may defer. */
+  CP_MAINTENANCE_MAX_DEFERRALS: int(0).default(2),
+  /** How often the worker looks for maintenance notices that are due. */
+  CP_MAINTENANCE_TICK_MS: int(100).default(60_000),
+  /** How often running upgrade campaigns are advanced (operations finishing also wake their campaign at once). */
+  CP_CAMPAIGN_TICK_MS: int(50).default(10_000),
+  /** Instances on a release this many days before its end of support get notices and show as "ending". */
+  CP_END_OF_SUPPORT_NOTICE_DAYS: int(1).default(30),
 });
 
 function isJson(v: string): boolean {

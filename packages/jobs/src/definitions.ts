@@ -41,6 +41,15 @@ export const JOBS = {
   bucketsRecheck: { queue: QUEUES.monitoring, name: "buckets.recheck", schema: z.object({}) },
   /** Record support requests' SLA breaches and warn support of near ones. */
   supportSlaTick: { queue: QUEUES.system, name: "support.sla-tick", schema: z.object({}) },
+  /** Send the notices due before maintenance windows (e.g. 7 days and 24 hours ahead), once per window and lead. */
+  maintenanceNoticesTick: { queue: QUEUES.system, name: "maintenance.notices-tick", schema: z.object({}) },
+  /** Advance upgrade campaigns: start due upgrades, judge gates, move waves, pause on failures. Without a
+   * campaignId every running campaign is looked at (the periodic tick); with one, that campaign only (a wake-up). */
+  campaignTick: {
+    queue: QUEUES.operations,
+    name: "campaign.tick",
+    schema: z.object({ campaignId: z.string().min(1).optional() }),
+  },
 } as const;
 
 export type JobKey = keyof typeof JOBS;
