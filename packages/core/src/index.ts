@@ -13,3 +13,6 @@ export * from "./alerts";
 export * from "./webhooks";
 export * from "./support";
 export * from "./sla";
+export * from "./releases";
+export * from "./maintenance";
+export * from "./campaigns";
