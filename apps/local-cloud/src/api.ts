@@ -7,11 +7,11 @@ import type { Logger } from "pino";
 import type { LocalCloud } from "./cloud";
 import { routeBackups } from "./api-backups";
 import { LocationError } from "./backup-layout";
-import { ConflictError, describe, NotFoundError } from "./errors";
+import { ConflictError, describe, FaultsDisabledError, NotFoundError } from "./errors";
 import { ApiError, parseBody, readJson, send } from "./http";
 import { isValidSlug } from "./naming";
 import { NoFreePortError } from "./ports";
-import { ZInstanceRequest } from "./schemas";
+import { ZFaults, ZInstanceRequest } from "./schemas";
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
@@ -92,6 +92,18 @@ export function createApi(cloud: LocalCloud, options: { token?: string; log: Log
       send(res, 200, { adminToken: cloud.adminToken(slug) });
       return;
     }
+    if (action === "faults") {
+      // Tests only: refused (403) unless the daemon was started with faults allowed.
+      if (method === "GET") {
+        send(res, 200, cloud.faultsOf(slug));
+      } else if (method === "PUT") {
+        const body = parseBody(ZFaults, await readJson(req));
+        send(res, 200, cloud.setFaults(slug, body.errorRate));
+      } else {
+        throw new ApiError(405, "method_not_allowed", "method: use GET or PUT");
+      }
+      return;
+    }
     throw new ApiError(404, "not_found", `path: ${url.pathname} not found`);
   }
 
@@ -110,6 +122,8 @@ export function createApi(cloud: LocalCloud, options: { token?: string; log: Log
           send(res, 404, { error: "not_found", message: err.message });
         } else if (err instanceof LocationError) {
           send(res, 400, { error: "bad_request", message: err.message });
+        } else if (err instanceof FaultsDisabledError) {
+          send(res, 403, { error: "forbidden", message: err.message });
         } else if (err instanceof ConflictError) {
           send(res, 409, { error: "conflict", message: err.message });
         } else if (err instanceof NoFreePortError) {

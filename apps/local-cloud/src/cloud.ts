@@ -9,7 +9,7 @@ import type { LocalCloudConfig } from "@cp/config/local-cloud";
 import { restartDelayMs } from "./backoff";
 import { BackupService, type BackupHost, type BucketAccess, type InstanceData } from "./backups";
 import type { Buckets } from "./buckets";
-import { ConflictError, describe, NotFoundError } from "./errors";
+import { ConflictError, describe, FaultsDisabledError, NotFoundError } from "./errors";
 import type { TenantDatabases } from "./mariadb";
 import { KeyedMutex } from "./mutex";
 import { resourceNames } from "./naming";
@@ -71,6 +71,11 @@ export class LocalCloud implements BackupHost {
   private readonly runtime = new Map<string, Runtime>();
   private readonly mutex = new KeyedMutex();
   private closing = false;
+  /**
+   * Tests only (config.allowFaults): the error rate each slug's next started process is given (FAULT_ERROR_RATE).
+   * Kept in memory: a restarted daemon starts without faults.
+   */
+  private readonly faults = new Map<string, number>();
   /** Backups, verifications and restores of the instances (tasks polled through the API). */
   readonly backups: BackupService;
 
@@ -179,6 +184,45 @@ export class LocalCloud implements BackupHost {
     const inst = this.state.instances[slug];
     if (!inst) throw new NotFoundError(`instance "${slug}" does not exist`);
     return inst.adminToken;
+  }
+
+  /** Where synthetic traffic goes: the public URL of every instance with a process serving it. */
+  trafficTargets(): { slug: string; url: string }[] {
+    const out: { slug: string; url: string }[] = [];
+    for (const inst of Object.values(this.state.instances)) {
+      if (inst.suspended || inst.deleting || inst.restoring) continue;
+      if (!this.runtime.get(inst.slug)?.proc) continue;
+      out.push({ slug: inst.slug, url: this.publicUrl(inst) });
+    }
+    return out;
+  }
+
+  faultsOf(slug: string): { slug: string; errorRate: number } {
+    this.checkFaultsAllowed();
+    if (!this.state.instances[slug]) throw new NotFoundError(`instance "${slug}" does not exist`);
+    return { slug, errorRate: this.faults.get(slug) ?? 0 };
+  }
+
+  /**
+   * Records the error rate the instance's next started process answers with (an upgrade, a restart): the running
+   * process is left alone, so a test can make exactly the new version of an upgrade fail its health gate.
+   */
+  setFaults(slug: string, errorRate: number): { slug: string; errorRate: number } {
+    this.checkFaultsAllowed();
+    const inst = this.state.instances[slug];
+    if (!inst || inst.deleting) throw new NotFoundError(`instance "${slug}" does not exist`);
+    if (errorRate > 0) this.faults.set(slug, errorRate);
+    else this.faults.delete(slug);
+    this.log.warn({ slug, errorRate }, "fault injection set for the instance's next started process");
+    return { slug, errorRate };
+  }
+
+  private checkFaultsAllowed(): void {
+    if (!this.deps.config.allowFaults) {
+      throw new FaultsDisabledError(
+        "faults: fault injection is off on this local cloud (it is for tests); start the daemon with LOCAL_CLOUD_ALLOW_FAULTS=1 or CP_MODE=test",
+      );
+    }
   }
 
   private view(inst: StoredInstance): InstanceView {
@@ -377,6 +421,7 @@ export class LocalCloud implements BackupHost {
         await this.persist();
         this.log.info({ slug }, "instance deleted");
       }
+      this.faults.delete(slug);
       this.runtime.delete(slug);
       await rm(path.join(this.deps.config.dataDir, `${slug}.log`), { force: true });
     });
@@ -543,6 +588,9 @@ export class LocalCloud implements BackupHost {
       SESSION_SECRET: inst.sessionSecret,
       STORAGE_REFRESH_MS: String(config.tenantStorageRefreshMs),
     };
+    const faultRate = this.faults.get(inst.slug);
+    // Part of the environment, so of its hash: a recorded rate reaches the next process that starts, and only that.
+    if (faultRate) env.FAULT_ERROR_RATE = String(faultRate);
     if (d.storage.mode === "provider") {
       Object.assign(env, {
         S3_ENDPOINT: config.s3.endpoint,

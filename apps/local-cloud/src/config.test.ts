@@ -55,6 +55,19 @@ describe("local cloud configuration", () => {
     ).toThrow(/CP_LOCAL_CLOUD_BACKOFF_MAX_MS/);
   });
 
+  it("sends 4 synthetic requests per second by default, and allows faults only in tests unless told", () => {
+    expect(loadLocalCloudConfig({}).trafficRps).toBe(4);
+    expect(loadLocalCloudConfig({ LOCAL_CLOUD_TRAFFIC_RPS: "0" }).trafficRps).toBe(0);
+    expect(() => loadLocalCloudConfig({ LOCAL_CLOUD_TRAFFIC_RPS: "-1" })).toThrow(/LOCAL_CLOUD_TRAFFIC_RPS/);
+    expect(loadLocalCloudConfig({}).allowFaults).toBe(false);
+    expect(loadLocalCloudConfig({ CP_MODE: "test" }).allowFaults).toBe(true);
+    expect(loadLocalCloudConfig({ CP_MODE: "test", LOCAL_CLOUD_ALLOW_FAULTS: "0" }).allowFaults).toBe(false);
+    expect(loadLocalCloudConfig({ LOCAL_CLOUD_ALLOW_FAULTS: "1" }).allowFaults).toBe(true);
+    expect(() => loadLocalCloudConfig({ LOCAL_CLOUD_ALLOW_FAULTS: "maybe" })).toThrow(
+      /LOCAL_CLOUD_ALLOW_FAULTS/,
+    );
+  });
+
   it("refuses the demo MariaDB password in production", () => {
     expect(() => loadLocalCloudConfig({ CP_MODE: "production" })).toThrow(ConfigError);
     expect(

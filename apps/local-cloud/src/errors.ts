@@ -8,6 +8,11 @@ export class ConflictError extends Error {
   override name = "ConflictError";
 }
 
+/** A test-only API called on a daemon that was not started for tests. */
+export class FaultsDisabledError extends Error {
+  override name = "FaultsDisabledError";
+}
+
 export function describe(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length) return describe(err.errors[0]);
   if (err instanceof Error) {

@@ -12,6 +12,7 @@ import { describe } from "./errors";
 import { TenantDatabases } from "./mariadb";
 import { LocalRouter } from "./router";
 import { StateStore } from "./state";
+import { TrafficGenerator } from "./traffic";
 
 const config = localCloudEnv();
 const log = pino({
@@ -48,10 +49,20 @@ const cloud = await LocalCloud.open({
   process.exit(1);
 });
 
+const traffic = new TrafficGenerator({
+  rps: config.trafficRps,
+  targets: () => cloud.trafficTargets(),
+  log: log.child({ component: "traffic" }),
+});
+traffic.start();
+
 const api = createApi(cloud, { token: config.token, log });
 api.on("error", (err) => {
   log.fatal({ err: describe(err) }, `cannot listen on ${config.host}:${config.port}`);
-  void cloud.close().finally(() => process.exit(1));
+  void traffic
+    .stop()
+    .then(() => cloud.close())
+    .finally(() => process.exit(1));
 });
 api.listen(config.port, config.host, () => {
   const { port } = api.address() as AddressInfo;
@@ -61,6 +72,8 @@ api.listen(config.port, config.host, () => {
       dataDir,
       publicPorts: config.publicPorts,
       auth: Boolean(config.token),
+      trafficRps: config.trafficRps,
+      faultsAllowed: config.allowFaults,
     },
     "local cloud listening",
   );
@@ -73,6 +86,7 @@ async function shutdown(signal: string): Promise<void> {
   log.info({ signal }, "stopping: tenant processes stop too; the state file is kept for the next start");
   api.closeAllConnections();
   api.close();
+  await traffic.stop();
   await cloud.close().catch((err: unknown) => log.error({ err: describe(err) }, "stopping failed"));
   process.exit(0);
 }

@@ -146,3 +146,13 @@ export interface InstanceView {
   createdAt: string;
   updatedAt: string;
 }
+
+/** PUT /v1/instances/:slug/faults (tests only). */
+export const ZFaults = z
+  .object({
+    errorRate: z
+      .number("must be a number between 0 and 1")
+      .min(0, "must be between 0 and 1")
+      .max(1, "must be between 0 and 1"),
+  })
+  .strict();

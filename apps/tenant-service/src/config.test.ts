@@ -46,3 +46,13 @@ describe("tenant config", () => {
     expect(JSON.stringify(publicConfig(c))).not.toContain("client-secret-value");
   });
 });
+
+describe("fault injection setting", () => {
+  it("defaults to no faults and accepts a share between 0 and 1", () => {
+    expect(loadTenantConfig(BASE).FAULT_ERROR_RATE).toBe(0);
+    expect(loadTenantConfig({ ...BASE, FAULT_ERROR_RATE: "0.3" }).FAULT_ERROR_RATE).toBe(0.3);
+    expect(() => loadTenantConfig({ ...BASE, FAULT_ERROR_RATE: "1.5" })).toThrow(
+      /FAULT_ERROR_RATE: must be between 0 and 1/,
+    );
+  });
+});

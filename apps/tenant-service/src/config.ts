@@ -40,6 +40,12 @@ const schema = z
     /** Signs the session cookie; a fresh random value means sessions end when the process restarts. */
     SESSION_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     STORAGE_REFRESH_MS: int(100).default(15_000),
+    /** Tests only: the share (0..1) of requests, other than the probes and /admin, answered with an injected 500. */
+    FAULT_ERROR_RATE: z.coerce
+      .number()
+      .min(0, "must be between 0 and 1")
+      .max(1, "must be between 0 and 1")
+      .default(0),
   })
   .refine((e) => !e.OIDC_ISSUER || e.OIDC_CLIENT_ID, {
     path: ["OIDC_CLIENT_ID"],
@@ -72,6 +78,7 @@ export function publicConfig(c: TenantConfig) {
   return {
     slug: c.INSTANCE_SLUG,
     version: c.VERSION,
+    faultErrorRate: c.FAULT_ERROR_RATE,
     rateLimits: { filestream: c.RATE_LIMIT_FILESTREAM, graphql: c.RATE_LIMIT_GRAPHQL },
     externalRedis: c.EXTERNAL_REDIS,
     sso: c.OIDC_ISSUER

@@ -1,5 +1,6 @@
-// The tenant's own database: its schema (one table, `runs`), writes from the API, real load for /admin/load, and its
-// CPU time from MariaDB's per-user statistics (userstat=1; reading them needs the PROCESS privilege).
+// The tenant's own database: its schema (the `runs` table, migrated by release, and `tenant_schema`, the schema
+// versions applied), writes from the API, real load for /admin/load, and its CPU time from MariaDB's per-user
+// statistics (userstat=1; reading them needs the PROCESS privilege).
 import {
   createConnection,
   createPool,
@@ -9,6 +10,7 @@ import {
   type ResultSetHeader,
 } from "mysql2/promise";
 import type { TenantConfig } from "./config";
+import { SCHEMA_STEPS, targetSchemaVersion } from "./releases";
 
 /** What a sustained load is doing; `running: false` once it ended (its last figures stay for /admin/load). */
 export interface LoadStatus {
@@ -31,7 +33,11 @@ const SUSTAINED_ROUNDS = 100_000;
 
 export class TenantDatabase {
   readonly pool: Pool;
-  private schemaReady = false;
+  /** The schema version this release applies (SCHEMA_STEPS): a newer database schema is left as it is. */
+  readonly appliedSchemaVersion: number;
+  private schema: Promise<void> | null = null;
+  /** The database's schema version as last read (a newer release beside this one may raise it). */
+  private lastSchemaVersion: number | null = null;
   private load: {
     status: LoadStatus;
     stop: () => void;
@@ -39,6 +45,7 @@ export class TenantDatabase {
   } | null = null;
 
   constructor(private readonly config: TenantConfig) {
+    this.appliedSchemaVersion = targetSchemaVersion(config.VERSION);
     this.pool = createPool({
       host: config.DB_HOST,
       port: config.DB_PORT,
@@ -54,9 +61,20 @@ export class TenantDatabase {
     });
   }
 
-  /** Idempotent: safe on every start, and by old and new processes side by side during an upgrade. */
-  async ensureSchema(): Promise<void> {
-    if (this.schemaReady) return;
+  /**
+   * Creates or migrates the schema up to this release's version. Idempotent and additive only: safe on every start,
+   * and by old and new processes side by side during an upgrade or a rollback (an older release finds the newer
+   * schema and keeps working on it).
+   */
+  ensureSchema(): Promise<void> {
+    this.schema ??= this.migrate().catch((err: unknown) => {
+      this.schema = null; // the next call tries again
+      throw err;
+    });
+    return this.schema;
+  }
+
+  private async migrate(): Promise<void> {
     await this.pool.query(
       `CREATE TABLE IF NOT EXISTS runs (
          id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -67,7 +85,39 @@ export class TenantDatabase {
          KEY runs_created_at (created_at)
        ) ENGINE=InnoDB`,
     );
-    this.schemaReady = true;
+    await this.pool.query(
+      `CREATE TABLE IF NOT EXISTS tenant_schema (
+         schema_version INT UNSIGNED NOT NULL PRIMARY KEY,
+         applied_by VARCHAR(64) NOT NULL,
+         applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+       ) ENGINE=InnoDB`,
+    );
+    if (this.appliedSchemaVersion >= 2) {
+      // Nullable, so older releases' inserts (which do not name it) keep working. MariaDB adds it in place.
+      await this.pool.query("ALTER TABLE runs ADD COLUMN IF NOT EXISTS client_version VARCHAR(64) NULL");
+    }
+    for (const step of SCHEMA_STEPS) {
+      if (step.schemaVersion > this.appliedSchemaVersion) continue;
+      await this.pool.query("INSERT IGNORE INTO tenant_schema (schema_version, applied_by) VALUES (?, ?)", [
+        step.schemaVersion,
+        this.config.VERSION.slice(0, 64),
+      ]);
+    }
+    await this.schemaVersion();
+  }
+
+  /** The database's schema version (the highest applied by any release); the last known one if it cannot be read. */
+  async schemaVersion(): Promise<number | null> {
+    try {
+      const [rows] = await this.pool.query<RowDataPacket[]>(
+        "SELECT MAX(schema_version) AS v FROM tenant_schema",
+      );
+      const v = rows[0]?.v;
+      this.lastSchemaVersion = v === undefined || v === null ? null : Number(v);
+    } catch {
+      // Keep the last value: /version answers even while the database blinks.
+    }
+    return this.lastSchemaVersion;
   }
 
   /** The health check: the schema exists and the table answers. */
@@ -78,10 +128,16 @@ export class TenantDatabase {
 
   async insertRun(apiKeyHash: string, name: string, payload: string | null): Promise<number> {
     await this.ensureSchema();
-    const [result] = await this.pool.execute<ResultSetHeader>(
-      "INSERT INTO runs (api_key_hash, name, payload) VALUES (?, ?, ?)",
-      [apiKeyHash, name, payload],
-    );
+    const [result] =
+      this.appliedSchemaVersion >= 2
+        ? await this.pool.execute<ResultSetHeader>(
+            "INSERT INTO runs (api_key_hash, name, payload, client_version) VALUES (?, ?, ?, ?)",
+            [apiKeyHash, name, payload, this.config.VERSION.slice(0, 64)],
+          )
+        : await this.pool.execute<ResultSetHeader>(
+            "INSERT INTO runs (api_key_hash, name, payload) VALUES (?, ?, ?)",
+            [apiKeyHash, name, payload],
+          );
     return result.insertId;
   }
 

@@ -64,7 +64,7 @@ void (async () => {
   for (let attempt = 1; ; attempt++) {
     try {
       await db.ensureSchema();
-      log("schema ready");
+      log("schema ready", { appliedSchemaVersion: db.appliedSchemaVersion });
       return;
     } catch (err) {
       log("schema not ready yet", { attempt, err: describe(err) }, "warn");

@@ -8,6 +8,7 @@ import { parseCookies, serializeCookie, signValue, verifyValue } from "./cookies
 import type { TenantDatabase } from "./database";
 import type { TenantMetrics } from "./metrics";
 import type { OidcLogin, PendingLogin, SignedInUser } from "./oidc";
+import { injectFault } from "./releases";
 import type { TenantStorage } from "./storage";
 import { TokenBuckets } from "./token-bucket";
 
@@ -20,6 +21,8 @@ export interface TenantDeps {
   sessionSecret: string;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   now?: () => number;
+  /** Uniform draws in [0, 1) for fault injection (tests pass their own). */
+  random?: () => number;
 }
 
 class HttpError extends Error {
@@ -143,6 +146,7 @@ async function withTimeout<T>(
 export function createTenantServer(deps: TenantDeps): { server: Server; setErrorRate: (r: number) => void } {
   const { config, db, storage, metrics, log } = deps;
   const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
   const limits = {
     graphql: new TokenBuckets(config.RATE_LIMIT_GRAPHQL),
     filestream: new TokenBuckets(config.RATE_LIMIT_FILESTREAM),
@@ -225,7 +229,17 @@ export function createTenantServer(deps: TenantDeps): { server: Server; setError
   });
 
   on("GET", "/version", async (_req, res) => {
-    sendJson(res, 200, { version: config.VERSION, slug: config.INSTANCE_SLUG });
+    sendJson(res, 200, {
+      version: config.VERSION,
+      slug: config.INSTANCE_SLUG,
+      schemaVersion: await db.schemaVersion(),
+    });
+  });
+
+  // A cheap request that goes through to the database: the local cloud's synthetic traffic calls it.
+  on("GET", "/api/ping", async (_req, res) => {
+    await withTimeout(2_000, "the database", () => db.check());
+    sendJson(res, 200, { ok: true, version: config.VERSION });
   });
 
   on("GET", "/config", async (_req, res) => {
@@ -396,6 +410,10 @@ export function createTenantServer(deps: TenantDeps): { server: Server; setError
       if (allowed.length)
         sendJson(res, 405, { error: `method: use ${allowed.join(" or ")}` }, { allow: allowed.join(", ") });
       else sendJson(res, 404, { error: `path: ${path} not found` });
+      return;
+    }
+    if (injectFault(path, config.FAULT_ERROR_RATE, random())) {
+      sendJson(res, 500, { error: "injected fault (FAULT_ERROR_RATE)" });
       return;
     }
     const params = (match.pattern.exec(path)?.groups ?? {}) as Record<string, string>;

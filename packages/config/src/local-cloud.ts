@@ -78,6 +78,23 @@ const schema = z.object({
   CP_LOCAL_CLOUD_TENANT_ENTRY: z.string().min(1).optional(),
   /** How often tenant services refresh their storage-bytes metric. */
   CP_LOCAL_CLOUD_TENANT_STORAGE_REFRESH_MS: int(100).default(15_000),
+  /**
+   * Synthetic requests per second the daemon sends to each running instance's URL (GET /api/ping), so health gates
+   * and error rates have traffic to judge; 0 turns it off.
+   */
+  LOCAL_CLOUD_TRAFFIC_RPS: z.coerce
+    .number()
+    .min(0, "must be between 0 and 100 (0 turns the traffic off)")
+    .max(100, "must be between 0 and 100 (0 turns the traffic off)")
+    .default(4),
+  /**
+   * Tests only: allows PUT /v1/instances/:slug/faults (the next started process of that instance answers a share of
+   * requests with 500). Defaults to on when CP_MODE=test, off otherwise.
+   */
+  LOCAL_CLOUD_ALLOW_FAULTS: z
+    .enum(["true", "false", "1", "0", "yes", "no"], 'must be "1" or "0"')
+    .transform((v) => v === "true" || v === "1" || v === "yes")
+    .optional(),
 });
 
 export interface LocalCloudConfig {
@@ -98,6 +115,10 @@ export interface LocalCloudConfig {
   stopTimeoutMs: number;
   tenantEntry: string | undefined;
   tenantStorageRefreshMs: number;
+  /** Synthetic requests per second per running instance; 0 = off. */
+  trafficRps: number;
+  /** Whether the test-only faults API is enabled. */
+  allowFaults: boolean;
 }
 
 /** Validates a local cloud environment; pure so it can be tested with any input. */
@@ -146,6 +167,8 @@ export function loadLocalCloudConfig(source: Record<string, string | undefined>)
     stopTimeoutMs: e.CP_LOCAL_CLOUD_STOP_TIMEOUT_MS,
     tenantEntry: e.CP_LOCAL_CLOUD_TENANT_ENTRY,
     tenantStorageRefreshMs: e.CP_LOCAL_CLOUD_TENANT_STORAGE_REFRESH_MS,
+    trafficRps: e.LOCAL_CLOUD_TRAFFIC_RPS,
+    allowFaults: e.LOCAL_CLOUD_ALLOW_FAULTS ?? e.CP_MODE === "test",
   };
 }
 

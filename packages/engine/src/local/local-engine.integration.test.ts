@@ -145,7 +145,11 @@ describe("LocalEngine against the local cloud", () => {
       status: "ok",
       checks: { database: "ok", storage: "ok" },
     });
-    expect(JSON.parse((await get(`${outputs.url}/version`)).text)).toEqual({ version: "1.0.0", slug: SLUG });
+    expect(JSON.parse((await get(`${outputs.url}/version`)).text)).toEqual({
+      version: "1.0.0",
+      slug: SLUG,
+      schemaVersion: 2,
+    });
     const v = await view(SLUG);
     expect(v.status).toBe("running");
     expect(alive(v.pid)).toBe(true);
@@ -169,7 +173,11 @@ describe("LocalEngine against the local cloud", () => {
     expect(outputs.version).toBe("1.1.0");
     expect(after.pid).not.toBe(before.pid);
     expect(alive(before.pid)).toBe(false);
-    expect(JSON.parse((await get(`${outputs.url}/version`)).text)).toEqual({ version: "1.1.0", slug: SLUG });
+    expect(JSON.parse((await get(`${outputs.url}/version`)).text)).toEqual({
+      version: "1.1.0",
+      slug: SLUG,
+      schemaVersion: 2,
+    });
     expect(await resources(SLUG)).toEqual({ databases: 1, users: 1, buckets: 1 });
   });
 
@@ -335,6 +343,7 @@ describe("LocalEngine against the local cloud", () => {
     expect(JSON.parse((await get(`${readopted.url}/version`)).text)).toEqual({
       version: "1.1.0",
       slug: SLUG,
+      schemaVersion: 2,
     });
 
     // SIGKILL: the daemon cannot clean up, yet its tenant process notices and exits (nothing is orphaned).

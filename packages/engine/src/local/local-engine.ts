@@ -303,6 +303,24 @@ export class LocalEngine implements Engine {
     await this.call("DELETE", `/v1/backups?${query.toString()}`);
   }
 
+  /**
+   * Tests only: the error rate (0..1) the instance's next started process answers non-probe requests with (its next
+   * upgrade or restart); the running process is left alone. The daemon refuses (403, FAILED) unless it was started
+   * with LOCAL_CLOUD_ALLOW_FAULTS=1 or CP_MODE=test.
+   */
+  async setTenantFaults(
+    slug: string,
+    faults: { errorRate: number },
+  ): Promise<{ slug: string; errorRate: number }> {
+    const res = await this.call<{ slug: string; errorRate: number }>(
+      "PUT",
+      `/v1/instances/${slug}/faults`,
+      undefined,
+      { errorRate: faults.errorRate },
+    );
+    return res.body;
+  }
+
   async cancel(ref: InstanceRef): Promise<void> {
     for (const controller of this.running.get(ref.slug) ?? []) {
       controller.abort(new EngineError("CANCELLED", "Cancelled on request.", false));

@@ -7,12 +7,19 @@ import type { CollectOptions, CollectResult, CollectTarget, MetricsCollector } f
 /** A /metrics answer larger than this is not a tenant service's (it exposes a few kilobytes). */
 const MAX_METRICS_BYTES = 2 << 20;
 
-async function scrape(url: string, options: CollectOptions): Promise<string> {
+/** GET <url>/metrics of a tenant service; throws with a message fit for a health detail. */
+export async function scrapeTenantMetrics(
+  url: string,
+  options: CollectOptions & { headers?: Record<string, string> },
+): Promise<string> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let res: Response;
   try {
-    res = await fetch(`${url.replace(/\/+$/, "")}/metrics`, { signal, headers: { accept: "text/plain" } });
+    res = await fetch(`${url.replace(/\/+$/, "")}/metrics`, {
+      signal,
+      headers: { accept: "text/plain", ...options.headers },
+    });
   } catch (err) {
     throw new Error(
       `metrics unreachable: ${timeout.aborted ? `timed out after ${options.timeoutMs} ms` : describeFetchError(err, options.timeoutMs)}`,
@@ -40,7 +47,7 @@ export class LocalCollector implements MetricsCollector {
     }
     const [probe, scraped] = await Promise.all([
       probeHealth(url, options),
-      scrape(url, options).then(
+      scrapeTenantMetrics(url, options).then(
         (text) => ({ text }),
         (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
       ),

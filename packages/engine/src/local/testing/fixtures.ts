@@ -41,3 +41,5 @@ export const localRef = (slug: string): InstanceRef => ({
   cloud: "local",
   region: "local",
 });
+
+export { setTenantFaults } from "./faults";
