@@ -95,4 +95,5 @@ export const BACKUP_KIND_LABELS = {
   scheduled: "Scheduled",
   manual: "Manual",
   pre_restore: "Before restore",
+  pre_upgrade: "Before upgrade",
 } as const;

@@ -47,3 +47,6 @@ export * from "./support/assignments";
 export * from "./timeline/timeline";
 export * from "./support/plans";
 export * from "./support/requests";
+export * from "./releases/releases";
+export * from "./maintenance/maintenance";
+export * from "./maintenance/notices";

@@ -1,9 +1,10 @@
-import { AppError, conflict, DEFAULT_APP_VERSION, notFound, splitSecrets, type OrderInput } from "@cp/core";
+import { AppError, conflict, notFound, splitSecrets, type OrderInput } from "@cp/core";
 import { encryptSecret } from "@cp/connectors";
 import { db, isUniqueViolation, type Prisma } from "@cp/db";
 import { recordAudit } from "../audit/record-audit";
 import type { ServiceContext } from "../context";
 import { createOperationTx, wakeOperation } from "../operations/operations";
+import { chooseOrderVersion } from "../releases/releases";
 import { runOrderChecks, type OrderChecks } from "./order-checks";
 import { cloudAvailability } from "./cloud-availability";
 
@@ -67,6 +68,9 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
     );
   }
 
+  // The newest orderable stable release (never a withdrawn one or one past its end of support); the order form
+  // does not choose a version.
+  const version = await chooseOrderVersion();
   const { config, secrets } = splitSecrets(order);
   try {
     const created = await db().$transaction(async (tx) => {
@@ -82,7 +86,7 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
           storageMode: order.storage.mode,
           status: "provisioning",
           statusReason: "Waiting for a worker.",
-          version: DEFAULT_APP_VERSION,
+          version,
           config: config as unknown as Prisma.InputJsonValue,
           checks: {
             ...checks,
@@ -115,6 +119,7 @@ export async function orderInstance(ctx: ServiceContext, input: PlaceOrderInput)
         after: {
           name: order.name,
           subdomain: order.subdomain,
+          version,
           ...config,
           secrets: Object.keys(secrets),
           warningsAccepted: checks.warnings > 0,

@@ -162,6 +162,7 @@ const OPERATION_NAMES: Record<string, string> = {
   destroy: "Destroy",
   undelete: "Undelete",
   channel_setup: "Support channel setup",
+  rollback: "Rollback",
 };
 const OPERATION_STATES: Record<string, string> = {
   queued: "queued",
@@ -174,6 +175,7 @@ const BACKUP_KINDS: Record<string, string> = {
   scheduled: "scheduled",
   manual: "manual",
   pre_restore: "before a restore",
+  pre_upgrade: "before an upgrade",
 };
 const SUPPORT_STATES: Record<string, string> = {
   open: "opened",

@@ -3,7 +3,7 @@ import { z } from "zod";
 export const ZBackup = z.object({
   id: z.string(),
   instanceId: z.string(),
-  kind: z.enum(["scheduled", "manual", "pre_restore"]),
+  kind: z.enum(["scheduled", "manual", "pre_restore", "pre_upgrade"]),
   status: z.enum(["queued", "running", "completed", "failed"]),
   verification: z.enum(["pending", "running", "verified", "failed", "error"]),
   verifyProblems: z.array(z.string()),
