@@ -67,6 +67,8 @@ export function Shell({
               {link("/fleet", "Fleet")}
               {link("/fleet/health", "Fleet health")}
               {link("/fleet/alerts", "Fleet alerts")}
+              {link("/fleet/campaigns", "Upgrade campaigns")}
+              {link("/staff/releases", "Releases")}
               {link("/staff/support", "Support queue")}
               {link("/staff/alert-rules", "Alert rules")}
               {link("/staff/orgs", "Organizations")}

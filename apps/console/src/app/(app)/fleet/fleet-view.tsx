@@ -35,11 +35,19 @@ export function FleetView() {
     ...(orgId ? { orgId } : {}),
   };
   const fleet = useQuery({ ...trpc.fleet.list.queryOptions(input), placeholderData: keepPreviousData });
+  const support = useQuery(trpc.releases.fleetSummary.queryOptions());
+  const pastEndOfSupport = support.data?.pastEndOfSupport;
   const reset = pages.reset;
 
   return (
     <>
       <h1>Fleet</h1>
+      {pastEndOfSupport !== undefined && (
+        <p data-testid="fleet-past-end-of-support" className={pastEndOfSupport > 0 ? "error" : "muted"}>
+          {pastEndOfSupport} instance{pastEndOfSupport === 1 ? "" : "s"} past end of support ·{" "}
+          <Link href="/staff/releases">Releases</Link>
+        </p>
+      )}
       <form
         className="toolbar"
         role="search"

@@ -10,6 +10,7 @@ import { QueryError } from "~/components/query-error";
 import { useTRPC } from "~/trpc/react";
 import { AlertsPanel } from "./alerts-panel";
 import { BackupsPanel } from "./backups-panel";
+import { MaintenancePanel } from "./maintenance-panel";
 import { SupportChannelPanel } from "./support-channel-panel";
 
 const LIVE_MS = 1000;
@@ -71,7 +72,7 @@ export function InstanceView({
         />{" "}
         <span className="muted">
           {CLOUD_LABELS[i.cloud]} · {i.region} · {SIZES[i.size as SizeId]?.label ?? i.size} · MySQL{" "}
-          {i.mysqlVersion} · version {i.version ?? "—"}
+          {i.mysqlVersion} · version <span data-testid="instance-version">{i.version ?? "—"}</span>
         </span>
       </p>
       {i.statusReason && (
@@ -206,6 +207,10 @@ export function InstanceView({
       )}
       {can("deprovision") && (
         <DeprovisionForm orgId={orgId} instanceId={instanceId} name={i.name} onDone={refresh} />
+      )}
+
+      {i.status !== "deleted" && (
+        <MaintenancePanel orgId={orgId} instanceId={instanceId} canEdit={canAdmin} />
       )}
 
       <BackupsPanel
