@@ -522,10 +522,233 @@ const TABLE: Record<string, Row> = {
   },
 
   // --- releases (releases.*) ---
+  // Beta releases with versions of their own, so no other row's order ever runs them (orders take stable ones).
+  "releases.list": { expect: [U, ok, ok, ok, ok, ok, ok], input: () => ({ includeWithdrawn: true }) },
+  "releases.create": {
+    expect: [U, F, F, F, F, F, ok],
+    input: () => ({
+      version: `0.${Date.now()}.${Math.floor(Math.random() * 1e6)}`,
+      channel: "beta",
+      notes: "Authorization table.",
+    }),
+    audit: { action: "release.create", viaStaff: false },
+  },
+  "releases.update": {
+    expect: [U, F, F, F, F, F, ok],
+    input: async () => {
+      const version = `0.${Date.now()}.${Math.floor(Math.random() * 1e6)}`;
+      await db().release.create({ data: { version, releasedAt: new Date(), channel: "beta" } });
+      return { version, notes: "Updated." };
+    },
+    audit: { action: "release.update", viaStaff: false },
+  },
+  "releases.withdraw": {
+    expect: [U, F, F, F, F, F, ok],
+    input: async () => {
+      const version = `0.${Date.now()}.${Math.floor(Math.random() * 1e6)}`;
+      await db().release.create({ data: { version, releasedAt: new Date(), channel: "beta" } });
+      return { version, reason: "Broken migration." };
+    },
+    audit: { action: "release.withdraw", viaStaff: false },
+  },
+  "releases.upgradePath": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      toVersion: "0.66.0",
+    }),
+  },
+  "releases.fleetSummary": { expect: [U, F, F, F, ok, ok, ok], input: () => undefined },
 
   // --- maintenance windows (maintenance.*) ---
+  // Customers read; org admins, SREs and staff admins change an instance's window; fleet blackouts are staff's (dates
+  // from 2100 on, one day after the last, so they never touch another test's windows).
+  "maintenance.get": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+    }),
+  },
+  "maintenance.setWindow": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      window: {
+        weekday: 3,
+        start: "22:30",
+        durationMin: 180,
+        timezone: "America/New_York",
+        anchor: "2026-03-04",
+      },
+    }),
+    audit: { action: "maintenance.window_change", viaStaff: "staff" },
+  },
+  "maintenance.setBlackouts": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+      dates: ["2031-12-24", "2031-12-31"],
+    }),
+    audit: { action: "maintenance.blackouts_change", viaStaff: "staff" },
+  },
+  "maintenance.defer": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const { nextWindowOpening } = await import("@cp/core");
+      const i = await db().instance.findUniqueOrThrow({
+        where: { id: (await createInstance({ orgId: world.orgA.id })).id },
+      });
+      const next = nextWindowOpening(
+        {
+          weekday: i.maintenanceWeekday,
+          start: i.maintenanceStart,
+          durationMin: i.maintenanceDurationMin,
+          timezone: i.maintenanceTimezone,
+          anchor: i.maintenanceAnchor,
+        },
+        new Date(Date.now() + 60_000),
+      );
+      return { orgId: world.orgA.id, instanceId: i.id, windowStart: next.start };
+    },
+    audit: { action: "maintenance.defer", viaStaff: "staff" },
+  },
+  "maintenance.fleetBlackouts": { expect: [U, F, F, F, ok, ok, ok], input: () => undefined },
+  "maintenance.addFleetBlackout": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async () => {
+      const last = await db().maintenanceBlackout.findFirst({
+        where: { date: { gte: "2100-01-01" } },
+        orderBy: { date: "desc" },
+      });
+      const date = new Date(last ? Date.parse(`${last.date}T00:00:00Z`) + 86_400_000 : Date.UTC(2100, 0, 1))
+        .toISOString()
+        .slice(0, 10);
+      return { date, reason: "Authorization table" };
+    },
+    audit: { action: "maintenance.fleet_blackout_add", viaStaff: false },
+  },
+  "maintenance.removeFleetBlackout": {
+    expect: [U, F, F, F, F, ok, ok],
+    input: async () => {
+      const last = await db().maintenanceBlackout.findFirst({
+        where: { date: { gte: "2100-01-01" } },
+        orderBy: { date: "desc" },
+      });
+      const date = new Date(last ? Date.parse(`${last.date}T00:00:00Z`) + 86_400_000 : Date.UTC(2100, 0, 1))
+        .toISOString()
+        .slice(0, 10);
+      await db().maintenanceBlackout.create({ data: { date, reason: "Authorization table" } });
+      return { date };
+    },
+    audit: { action: "maintenance.fleet_blackout_remove", viaStaff: false },
+  },
 
   // --- upgrade campaigns (campaigns.*) ---
+  ...(() => {
+    /** A release of its own (so other rows' releases never become hops) and a running instance of org A below it. */
+    const fleet = async (world: World) => {
+      const minor = 1000 + Math.floor(Math.random() * 1_000_000);
+      const [from, to] = [`8.${minor}.0`, `8.${minor}.1`];
+      await db().release.createMany({
+        data: [
+          { version: from, releasedAt: new Date("2099-01-01T00:00:00Z") },
+          { version: to, releasedAt: new Date("2099-01-15T00:00:00Z") },
+        ],
+      });
+      const i = await createInstance({ orgId: world.orgA.id, url: "https://c.example.test" });
+      await db().instance.update({ where: { id: i.id }, data: { version: from } });
+      return { from, to, instanceId: i.id };
+    };
+    const plan = async (world: World) => {
+      const f = await fleet(world);
+      return {
+        targetVersion: f.to,
+        selector: { instanceIds: [f.instanceId] },
+        strategy: { canary: 0, waves: [{ percent: 100 }], maxConcurrent: 1, failureThreshold: 1 },
+        gate: { enabled: false, soakSeconds: 0, minRequests: 0 },
+        urgent: false,
+      };
+    };
+    const campaign = async (world: World, status: "draft" | "running" | "paused") => {
+      const f = await fleet(world);
+      const c = await db().upgradeCampaign.create({
+        data: {
+          name: unique("campaign"),
+          targetVersion: f.to,
+          selector: { instanceIds: [f.instanceId] },
+          strategy: { canary: 0, waves: [{ percent: 100 }], maxConcurrent: 1, failureThreshold: 1 },
+          gate: { enabled: false, soakSeconds: 0, minRequests: 0 },
+          status,
+          currentWave: status === "draft" ? -1 : 0,
+          waveStartedAt: status === "draft" ? null : new Date(),
+          createdById: world.users.sre.id,
+          targets: { create: [{ instanceId: f.instanceId, wave: 0, position: 0, fromVersion: f.from }] },
+        },
+      });
+      return { campaignId: c.id };
+    };
+    const rows: Record<string, Row> = {
+      "campaigns.preview": { expect: [U, F, F, F, F, ok, ok], input: ({ world }) => plan(world) },
+      "campaigns.create": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: async ({ world }) => ({ ...(await plan(world)), name: unique("rollout") }),
+        audit: { action: "campaign.create", viaStaff: false },
+      },
+      "campaigns.list": { expect: [U, F, F, F, ok, ok, ok], input: () => ({}) },
+      "campaigns.get": { expect: [U, F, F, F, ok, ok, ok], input: ({ world }) => campaign(world, "running") },
+      "campaigns.start": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: ({ world }) => campaign(world, "draft"),
+        audit: { action: "campaign.start", viaStaff: false },
+      },
+      "campaigns.pause": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: ({ world }) => campaign(world, "running"),
+        audit: { action: "campaign.pause", viaStaff: false },
+      },
+      "campaigns.resume": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: ({ world }) => campaign(world, "paused"),
+        audit: { action: "campaign.resume", viaStaff: false },
+      },
+      "campaigns.abort": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: ({ world }) => campaign(world, "paused"),
+        audit: { action: "campaign.abort", viaStaff: false },
+      },
+      // Customers may not change versions themselves, not even org admins: SREs and staff admins only.
+      "campaigns.upgradeInstance": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: async ({ world }) => {
+          const f = await fleet(world);
+          return {
+            orgId: world.orgA.id,
+            instanceId: f.instanceId,
+            toVersion: f.to,
+            gate: { enabled: false, soakSeconds: 0, minRequests: 0 },
+          };
+        },
+        audit: { action: "instance.upgrade", viaStaff: true },
+      },
+      "campaigns.rollbackInstance": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: async ({ world }) => {
+          const f = await fleet(world);
+          await db().instance.update({
+            where: { id: f.instanceId },
+            data: { version: f.to, previousVersion: f.from },
+          });
+          return { orgId: world.orgA.id, instanceId: f.instanceId };
+        },
+        audit: { action: "instance.rollback", viaStaff: true },
+      },
+    };
+    return rows;
+  })(),
 
   // --- timeline (timeline.*) ---
   "timeline.list": {

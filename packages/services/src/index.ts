@@ -50,3 +50,7 @@ export * from "./support/requests";
 export * from "./releases/releases";
 export * from "./maintenance/maintenance";
 export * from "./maintenance/notices";
+export * from "./campaigns/campaigns";
+export * from "./campaigns/driver";
+export * from "./campaigns/upgrade-operation";
+export * from "./campaigns/campaign-targets";

@@ -13,6 +13,8 @@ import {
   takeBackupStep,
   verifyBackupStep,
 } from "../backups/backup-operations";
+import { markRolledBackTx, settleCampaignTargetTx, wakeCampaign } from "../campaigns/campaign-targets";
+import { rollbackStep, upgradeStep } from "../campaigns/upgrade-operation";
 import { queueConsoleNotification } from "../outbox/outbox";
 import { dispatchChannelPosts, postToInstanceChannel } from "../support/channel-posts";
 import { channelSetupStep, queueChannelSetupTx } from "../support/channel-setup";
@@ -42,6 +44,7 @@ const RUNNING_STATUS: Record<string, InstanceStatus | null> = {
   deprovision: "deleting",
   destroy: null,
   restore: "restoring",
+  rollback: "upgrading",
   backup: null,
   verify_backup: null,
   channel_setup: null,
@@ -50,6 +53,7 @@ const RUNNING_STATUS: Record<string, InstanceStatus | null> = {
 /** Operations whose outcome is posted to the instance's support channel, and as what kind of post. */
 const CHANNEL_POSTED: Record<string, "upgrade" | "operation"> = {
   upgrade: "upgrade",
+  rollback: "upgrade",
   provision: "operation",
   restore: "operation",
   deprovision: "operation",
@@ -242,6 +246,8 @@ function describe(err: unknown): string {
 
 type Outcome = {
   outputs?: EngineOutputs;
+  /** Upgrades and rollbacks: the version the instance now runs, and the one before it (null after a rollback). */
+  versions?: { version: string; previousVersion: string | null };
   /** Kind-specific writes in the transaction that marks the operation succeeded; returns operations to wake. */
   finish?: (tx: Prisma.TransactionClient) => Promise<string[]>;
 };
@@ -277,6 +283,17 @@ async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks)
     case "restore":
       await restoreStep(op, engine, hooks, params);
       return {};
+    case "upgrade": {
+      const r = await upgradeStep(op, engine, hooks);
+      return {
+        outputs: r.outputs,
+        versions: { version: r.params.toVersion, previousVersion: r.params.fromVersion },
+      };
+    }
+    case "rollback": {
+      const r = await rollbackStep(op, engine, hooks);
+      return { outputs: r.outputs, versions: { version: r.toVersion, previousVersion: null } };
+    }
     case "undelete": {
       const spec = await loadInstanceSpec(op.instanceId);
       await engine.resume(
@@ -343,9 +360,33 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
     const o = outcome.outputs;
     const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
     let followUp: string | null = null;
+    let campaign: string | null = null;
     const wake = outcome.finish ? await outcome.finish(tx) : [];
     let message = "";
     switch (op.kind) {
+      case "upgrade":
+      case "rollback": {
+        const v = outcome.versions;
+        await tx.instance.update({
+          where: { id: op.instanceId },
+          data: {
+            status: "running",
+            statusReason: null,
+            url: o?.url ?? instance.url,
+            outputs: o ? ({ ...o } as Prisma.InputJsonValue) : undefined,
+            ...(v ? { version: v.version, previousVersion: v.previousVersion } : {}),
+          },
+        });
+        if (op.kind === "upgrade") {
+          // The gate's verdict is already on the target (written when it was judged, pass or fail).
+          campaign = await settleCampaignTargetTx(tx, op, { status: "succeeded" });
+          message = `was upgraded to ${v?.version ?? "the new release"}`;
+        } else {
+          await markRolledBackTx(tx, op.instanceId);
+          message = `was rolled back to ${v?.version ?? "its previous release"}`;
+        }
+        break;
+      }
       case "restore":
         await tx.instance.update({
           where: { id: op.instanceId },
@@ -434,9 +475,10 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         text: `The ${op.kind} operation on ${instance.name} succeeded.`,
       });
     }
-    return { followUp, retentionMs, wake, postId };
+    return { followUp, retentionMs, wake, postId, campaign };
   });
   if (next?.postId) await dispatchChannelPosts([next.postId]);
+  if (next?.campaign) await wakeCampaign(next.campaign);
   if (next?.followUp) await wakeOperation(next.followUp, 0, next.retentionMs);
   for (const id of next?.wake ?? []) await wakeOperation(id);
   await wakeNextQueued(op.instanceId);
@@ -460,7 +502,7 @@ async function finishFailed(
     waitOut ||
     (!rateLimit && !ctx.cancelled && engineErr?.retryable === true && op.attempts < op.maxAttempts);
   const backoffMs = rateLimit ? rateLimit.retryAfterMs : Math.min(2_000 * 2 ** (op.attempts - 1), 60_000);
-  const postId = await db().$transaction(async (tx) => {
+  const settled = await db().$transaction(async (tx) => {
     const base = {
       leaseOwner: null,
       leaseExpiresAt: null,
@@ -488,39 +530,48 @@ async function finishFailed(
         });
     if (updated.count === 0 || retry) return null;
     if (rateLimit) await tx.operationLog.create({ data: { operationId: op.id, level: "error", message } });
-    await settleInstanceAfterFailure(tx, op, message, ctx.cancelled);
+    const campaign = await settleInstanceAfterFailure(tx, op, message, ctx.cancelled);
     const postKind = CHANNEL_POSTED[op.kind];
-    if (!postKind) return null;
+    if (!postKind) return { postId: null, campaign };
     const status = ctx.cancelled ? "cancelled" : "failed";
     const name = (await tx.instance.findUnique({ where: { id: op.instanceId }, select: { name: true } }))
       ?.name;
-    return postToInstanceChannel(tx, {
+    const postId = await postToInstanceChannel(tx, {
       instanceId: op.instanceId,
       kind: postKind,
       text: `The ${op.kind} operation on ${name ?? op.instanceId} ${ctx.cancelled ? "was cancelled" : "failed"}: ${message}`,
       dedupeKey: `op:${op.id}:${status}`,
     });
+    return { postId, campaign };
   });
-  if (postId) await dispatchChannelPosts([postId]);
+  if (settled?.postId) await dispatchChannelPosts([settled.postId]);
+  if (settled?.campaign) await wakeCampaign(settled.campaign);
   // A wait keeps the attempt number, so its wake-up is told apart by the wait's number.
   if (waitOut) await wakeOperation(op.id, op.attempts - 1, backoffMs, `wait${waits}`);
   else if (retry) await wakeOperation(op.id, op.attempts, backoffMs);
   else await wakeNextQueued(op.instanceId);
 }
 
-/** The instance's state after an operation ended without success: true to what is there, with a next step. */
+/**
+ * The instance's state after an operation ended without success: true to what is there, with a next step. A
+ * campaign upgrade's target is settled too; returns that campaign, to wake after commit.
+ */
 export async function settleInstanceAfterFailure(
   tx: Prisma.TransactionClient,
   op: { instanceId: string; kind: string; requestedById: string | null; params?: unknown },
   message: string,
   cancelled: boolean,
-) {
+): Promise<string | null> {
   await settleBackupsAfterFailure(tx, op, message);
+  const campaign = await settleCampaignTargetTx(tx, op, {
+    status: cancelled ? "cancelled" : "failed",
+    error: message,
+  });
   const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
   const what = cancelled ? "was cancelled" : "failed";
   if (instance.deletedAt && op.kind !== "destroy" && op.kind !== "undelete") {
     // Work that lost its race with a deprovision: the instance stays deleted; the operation's error says why.
-    return;
+    return campaign;
   }
   const data: Prisma.InstanceUpdateInput = (() => {
     switch (op.kind) {
@@ -531,10 +582,29 @@ export async function settleInstanceAfterFailure(
           statusReason: `Provisioning ${what}: ${message} Retry to continue, or deprovision to remove what was created.`,
         };
       case "update":
-      case "upgrade":
         return {
           status: instance.url ? "running" : "failed",
           statusReason: `The last ${op.kind} ${what}: ${message}`,
+        };
+      case "upgrade": {
+        // Hops that went through are recorded: the instance runs what the database says, and may go back.
+        const upgraded =
+          instance.previousVersion !== null &&
+          instance.version !== null &&
+          instance.version !== instance.previousVersion;
+        return {
+          status: instance.url ? "running" : "failed",
+          statusReason:
+            `The last upgrade ${what}: ${message}` +
+            (upgraded
+              ? ` ${instance.name} runs ${instance.version}; a rollback to ${instance.previousVersion} is available.`
+              : ""),
+        };
+      }
+      case "rollback":
+        return {
+          status: instance.url ? "running" : "failed",
+          statusReason: `The rollback ${what}: ${message} ${instance.name} still runs ${instance.version ?? "its current release"}; retry the rollback, or restore a backup.`,
         };
       case "deprovision":
         return {
@@ -569,6 +639,7 @@ export async function settleInstanceAfterFailure(
       text: message,
     });
   }
+  return campaign;
 }
 
 async function wakeNextQueued(instanceId: string) {

@@ -1,0 +1,70 @@
+// A campaign target follows its upgrade operation: the transaction that ends the operation settles the target, and
+// a wake-up after commit lets the campaign start its next upgrade (or wave) at once instead of at the next tick.
+import { logger } from "@cp/config/logger";
+import type { Prisma } from "@cp/db";
+import { enqueue, redis } from "@cp/jobs";
+
+type Tx = Prisma.TransactionClient;
+
+function targetOf(params: unknown): { targetId: string; campaignId: string } | null {
+  const p = params as { targetId?: unknown; campaignId?: unknown } | null;
+  return typeof p?.targetId === "string" && typeof p.campaignId === "string"
+    ? { targetId: p.targetId, campaignId: p.campaignId }
+    : null;
+}
+
+/**
+ * Inside the operation's final transaction: the target of a campaign upgrade becomes succeeded, failed or (when the
+ * upgrade was cancelled) skipped. Returns the campaign to wake after commit, if any.
+ */
+export async function settleCampaignTargetTx(
+  tx: Tx,
+  op: { kind: string; params?: unknown },
+  outcome: { status: "succeeded" | "failed" | "cancelled"; error?: string },
+): Promise<string | null> {
+  if (op.kind !== "upgrade") return null;
+  const ref = targetOf(op.params);
+  if (!ref) return null;
+  const status = outcome.status === "cancelled" ? "skipped" : outcome.status;
+  const updated = await tx.campaignTarget.updateMany({
+    where: { id: ref.targetId, status: { in: ["pending", "scheduled", "upgrading"] } },
+    data: {
+      status,
+      error:
+        outcome.status === "succeeded"
+          ? null
+          : outcome.status === "cancelled"
+            ? `The upgrade was cancelled: ${outcome.error ?? ""}`.trim()
+            : (outcome.error ?? "The upgrade failed."),
+      finishedAt: new Date(),
+    },
+  });
+  return updated.count ? ref.campaignId : null;
+}
+
+/** After a rollback: the instance's latest campaign target (if it was upgraded by a campaign) is rolled back. */
+export async function markRolledBackTx(tx: Tx, instanceId: string): Promise<void> {
+  const latest = await tx.campaignTarget.findFirst({
+    where: { instanceId, status: { in: ["succeeded", "failed"] } },
+    orderBy: [{ finishedAt: "desc" }, { createdAt: "desc" }],
+    select: { id: true },
+  });
+  if (latest) await tx.campaignTarget.update({ where: { id: latest.id }, data: { status: "rolled_back" } });
+}
+
+/** Wake-ups of a campaign so far (a Redis counter): a tick that sees it change while it ran runs again. */
+export const wakeKey = (campaignId: string) => `cp:campaign-wakes:${campaignId}`;
+
+/**
+ * Wakes the campaign's driver. Wake-ups coalesce into one tick job per campaign (a burst of finished upgrades is one
+ * tick, not one each); one arriving while that tick runs is not lost, because it counts up the wake counter, and
+ * the tick runs again when the counter moved under it (advanceCampaigns).
+ */
+export async function wakeCampaign(campaignId: string): Promise<void> {
+  try {
+    await redis("producer").incr(wakeKey(campaignId));
+    await enqueue("campaignTick", { campaignId }, { dedupeOn: [campaignId] });
+  } catch (err) {
+    logger().warn({ err, campaignId }, "could not wake the campaign; its periodic tick will advance it");
+  }
+}
