@@ -2,6 +2,7 @@ import { alertsRouter } from "./routers/alerts/router";
 import { auditRouter } from "./routers/audit/router";
 import { backupsRouter } from "./routers/backups/router";
 import { campaignsRouter } from "./routers/campaigns/router";
+import { deploymentsRouter } from "./routers/deployments/router";
 import { fleetRouter } from "./routers/fleet/router";
 import { fleetHealthRouter } from "./routers/fleet-health/router";
 import { healthRouter } from "./routers/health/router";
@@ -16,6 +17,7 @@ import { releasesRouter } from "./routers/releases/router";
 import { staffRouter } from "./routers/staff/router";
 import { supportRouter } from "./routers/support/router";
 import { supportChannelsRouter } from "./routers/support-channels/router";
+import { telemetryRouter } from "./routers/telemetry/router";
 import { timelineRouter } from "./routers/timeline/router";
 import { webhooksRouter } from "./routers/webhooks/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
@@ -47,6 +49,10 @@ export const appRouter = createTRPCRouter({
   maintenance: maintenanceRouter,
   /** Fleet upgrade campaigns (SREs) and per-instance rollbacks. */
   campaigns: campaignsRouter,
+  /** Customer-managed deployments, their licenses, and migrations from Dedicated. */
+  deployments: deploymentsRouter,
+  /** Usage views over customer-managed deployments' telemetry. */
+  telemetry: telemetryRouter,
 });
 
 export type AppRouter = typeof appRouter;

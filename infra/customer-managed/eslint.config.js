@@ -1,0 +1,3 @@
+import { config } from "@cp/eslint-config";
+
+export default config({ layer: "infra" });
