@@ -750,6 +750,10 @@ const TABLE: Record<string, Row> = {
     return rows;
   })(),
 
+  // --- customer-managed deployments and licenses (deployments.*) ---
+
+  // --- telemetry usage views (telemetry.*) ---
+
   // --- timeline (timeline.*) ---
   "timeline.list": {
     expect: [U, ok, ok, NF, ok, ok, ok],

@@ -14,6 +14,8 @@ export const DEMO_DEFAULTS = {
   CP_LOCAL_CLOUD_URL: "http://127.0.0.1:4300",
   // Demo key ring: "key-id:base64(32 bytes)". Production must set its own (see README).
   CP_ENCRYPTION_KEYS: "demo1:ZGVtby1rZXktbm90LWZvci1wcm9kdWN0aW9uLXVzZSE=",
+  // Demo license signing key: "key-id:base64(PKCS#8 DER of an Ed25519 private key)". Production sets its own.
+  CP_LICENSE_SIGNING_KEYS: "demo1:MC4CAQAwBQYDK2VwBCIEIMqcNo+F/8+W93M3ItF2DySyWycNaSHr5MDiTkCEo2MT",
 } as const;
 
 const bool = z
@@ -71,6 +73,8 @@ const schema = z.object({
   CP_OPERATION_CANCEL_GRACE_MS: int(100).default(30_000),
   CP_RECONCILE_INTERVAL_MS: int(100).default(15_000),
   CP_OPERATION_MAX_ATTEMPTS: int(1).default(3),
+  /** Operations (and campaign ticks) each worker process runs at once, on different instances. */
+  CP_OPERATION_CONCURRENCY: int(1).default(4),
   /** How often the worker queues due scheduled backups and prunes expired ones. */
   CP_BACKUP_TICK_MS: int(100).default(60_000),
   /** Health and metrics: every instance is polled once per interval, spread over it, a bounded number at a time. */
@@ -120,6 +124,17 @@ const schema = z.object({
   CP_MAINTENANCE_TICK_MS: int(100).default(60_000),
   /** How often running upgrade campaigns are advanced (operations finishing also wake their campaign at once). */
   CP_CAMPAIGN_TICK_MS: int(50).default(10_000),
+  /**
+   * Ed25519 license signing keys, comma-separated "key-id:base64(PKCS#8 DER)". The first signs; the public keys of
+   * all of them are published (JWKS) so licenses signed before a rotation still verify.
+   */
+  CP_LICENSE_SIGNING_KEYS: z.string().min(1),
+  /** Telemetry reports accepted per license per hour (a daily report and its resends need few). */
+  CP_TELEMETRY_MAX_PER_HOUR: int(1).default(30),
+  /** A deployment that has not reported for this many days is listed as "stopped reporting". */
+  CP_TELEMETRY_STALE_DAYS: int(1).default(3),
+  /** How long a migration export's download link is valid. */
+  CP_EXPORT_LINK_TTL_HOURS: int(1).default(72),
   /** Instances on a release this many days before its end of support get notices and show as "ending". */
   CP_END_OF_SUPPORT_NOTICE_DAYS: int(1).default(30),
 });
