@@ -3,7 +3,10 @@
 // in-process (BullMQ workers on the same Redis) with an engine whose steps do nothing. Prints the amortized wall time
 // per instance, and in the same run the round trip of a bare BullMQ job, so the ratio is visible.
 // Needs `bash scripts/services.sh up` (PostgreSQL and Redis). Uses its own database.
-// Usage: npx tsx scripts/bench/campaign.ts [--instances 1000] [--concurrent 100] [--jobs 200]
+// The worker runs the operations queue at CP_OPERATION_CONCURRENCY (product default 4); --op-concurrency sets it
+// for this run (and says so). --sql counts the SQL statements the campaign sends (all of them, by text).
+// Usage: npx tsx scripts/bench/campaign.ts [--instances 1000] [--concurrent 100] [--jobs 200] [--op-concurrency 4]
+//        [--sql]
 import { randomUUID } from "node:crypto";
 import { useScratchDatabase } from "./scratch-db";
 import type { Engine, EngineOutputs, InstanceSpec } from "@cp/engine";
@@ -15,6 +18,7 @@ const arg = (name: string, fallback: number) => {
 const INSTANCES = arg("instances", 1000);
 const CONCURRENT = arg("concurrent", 100);
 const JOBS = arg("jobs", 200);
+const OP_CONCURRENCY = arg("op-concurrency", 4);
 const DB_NAME = "cp_bench_campaign";
 const REDIS_URL = "redis://127.0.0.1:56379/4";
 
@@ -61,6 +65,8 @@ class NoopEngine implements Engine {
 
 async function main() {
   await useScratchDatabase(DB_NAME, REDIS_URL);
+  // eslint-disable-next-line no-restricted-properties -- set before any package reads its configuration
+  process.env.CP_OPERATION_CONCURRENCY = String(OP_CONCURRENCY);
   const { db } = await import("@cp/db");
   const { logger } = await import("@cp/config/logger");
   const { redis, closeQueues, closeSharedRedis, createRedis } = await import("@cp/jobs");
@@ -68,6 +74,33 @@ async function main() {
   const { startWorkers } = await import("../../apps/worker/src/worker");
   const { Queue, QueueEvents, Worker } = await import("bullmq");
   await redis("producer").flushdb();
+  const sqlCounts = new Map<string, { n: number; ms: number }>();
+  let counting = false;
+  if (process.argv.includes("--sql")) {
+    const pg = (await import("pg")).default;
+    const orig = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+    (pg.Client.prototype as { query: unknown }).query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text: string };
+      const text = (typeof q === "string" ? q : q.text).replace(/\s+/g, " ").slice(0, 110);
+      const s0 = performance.now();
+      const record = () => {
+        if (!counting) return;
+        const e = sqlCounts.get(text) ?? { n: 0, ms: 0 };
+        e.n += 1;
+        e.ms += performance.now() - s0;
+        sqlCounts.set(text, e);
+      };
+      const cb = a.at(-1);
+      if (typeof cb === "function")
+        a[a.length - 1] = (...args: unknown[]) => {
+          record();
+          return (cb as (...x: unknown[]) => unknown)(...args);
+        };
+      const r = orig.apply(this, a);
+      if (r instanceof Promise) void r.finally(record).catch(() => {});
+      return r;
+    };
+  }
 
   const workers = startWorkers({
     deps: {
@@ -136,6 +169,7 @@ async function main() {
 
   // 1. The campaign: canary, two waves, gates/soak/windows off; from start to completed.
   const t0 = performance.now();
+  counting = true;
   const { id } = await createCampaign(ctx, {
     name: "bench",
     targetVersion: "0.66.0",
@@ -152,13 +186,24 @@ async function main() {
   });
   const created = performance.now();
   await startCampaign(ctx, id);
-  let c;
+  // Watched every 10 ms with one narrow statement (the watching must not cost the run much of the CPU it measures).
+  let c: { status: string };
   for (;;) {
-    c = await db().upgradeCampaign.findUniqueOrThrow({ where: { id } });
-    if (c.status !== "running") break;
-    await new Promise((r) => setTimeout(r, 5));
+    [c] = await db().$queryRaw<
+      { status: string }[]
+    >`SELECT status::text FROM "UpgradeCampaign" WHERE id = ${id}`;
+    if (c!.status !== "running") break;
+    await new Promise((r) => setTimeout(r, 10));
   }
   const done = performance.now();
+  counting = false;
+  if (sqlCounts.size) {
+    const rows = [...sqlCounts.entries()].sort((a, b) => b[1].n - a[1].n);
+    const totalN = rows.reduce((t, [, v]) => t + v.n, 0);
+    console.log(`SQL statements: ${totalN} (${(totalN / INSTANCES).toFixed(1)} per instance)`);
+    for (const [text, v] of rows.slice(0, 40))
+      console.log(`  ${String(v.n).padStart(6)} ${(v.ms / v.n).toFixed(2).padStart(7)} ms  ${text}`);
+  }
   const counts = await db().campaignTarget.groupBy({
     by: ["status"],
     where: { campaignId: id },
@@ -168,7 +213,8 @@ async function main() {
   const total = done - t0;
   const perInstance = total / INSTANCES;
   console.log(
-    `campaign over ${INSTANCES} instances (canary 10, waves 50% and the rest, ${CONCURRENT} at once; no-op engine):`,
+    `campaign over ${INSTANCES} instances (canary 10, waves 50% and the rest, ${CONCURRENT} at once; no-op engine;` +
+      ` one worker process, operations queue concurrency ${OP_CONCURRENCY}${OP_CONCURRENCY === 4 ? " (the default)" : "; the product default is 4 (CP_OPERATION_CONCURRENCY)"}):`,
   );
   console.log(
     `  status ${c.status}; targets ${counts.map((x) => `${x.status} ${x._count}`).join(", ")}; on 0.66.0: ${upgraded}`,
@@ -189,7 +235,7 @@ async function main() {
   const trips: number[] = [];
   for (let n = 0; n < JOBS; n += 1) {
     const s = performance.now();
-    const job = await queue.add("noop", {}, { removeOnComplete: true });
+    const job = await queue.add("noop", {});
     await job.waitUntilFinished(events);
     trips.push(performance.now() - s);
   }

@@ -10,12 +10,15 @@ const CONCURRENCY: Partial<Record<QueueName, number>> = {
   [QUEUES.outbox]: 5,
   // Sweeps and other housekeeping must not overlap with themselves.
   [QUEUES.system]: 1,
-  // Operations of different instances run side by side; those of one instance are ordered in PostgreSQL.
-  [QUEUES.operations]: 4,
+  // Operations of different instances run side by side (CP_OPERATION_CONCURRENCY at once, see concurrencyOf);
+  // those of one instance are ordered in PostgreSQL.
   // Each monitoring job is safe beside itself (polls claim rows with SKIP LOCKED, evaluation takes a lock), and a
   // slow maintenance run must not hold up polls and alert evaluation.
   [QUEUES.monitoring]: 3,
 };
+
+const concurrencyOf = (queue: QueueName): number =>
+  queue === QUEUES.operations ? env().CP_OPERATION_CONCURRENCY : (CONCURRENCY[queue] ?? 1);
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -40,7 +43,7 @@ export function startWorkers(options: {
         const log = qlog.child({ jobId: job.id, jobName: job.name, attempt: job.attemptsMade + 1 });
         return runJob(job, { log, deps: options.deps }, reg);
       },
-      { connection, concurrency: CONCURRENCY[queue] ?? 1 },
+      { connection, concurrency: concurrencyOf(queue) },
     );
     worker.on("error", (err) => qlog.error({ err }, "worker error"));
     worker.on("failed", (job, err) => {

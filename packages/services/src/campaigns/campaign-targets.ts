@@ -26,20 +26,19 @@ export async function settleCampaignTargetTx(
   const ref = targetOf(op.params);
   if (!ref) return null;
   const status = outcome.status === "cancelled" ? "skipped" : outcome.status;
-  const updated = await tx.campaignTarget.updateMany({
-    where: { id: ref.targetId, status: { in: ["pending", "scheduled", "upgrading"] } },
-    data: {
-      status,
-      error:
-        outcome.status === "succeeded"
-          ? null
-          : outcome.status === "cancelled"
-            ? `The upgrade was cancelled: ${outcome.error ?? ""}`.trim()
-            : (outcome.error ?? "The upgrade failed."),
-      finishedAt: new Date(),
-    },
-  });
-  return updated.count ? ref.campaignId : null;
+  const error =
+    outcome.status === "succeeded"
+      ? null
+      : outcome.status === "cancelled"
+        ? `The upgrade was cancelled: ${outcome.error ?? ""}`.trim()
+        : (outcome.error ?? "The upgrade failed.");
+  const now = new Date();
+  // Raw SQL: this runs at the end of every campaign upgrade, and the ORM's per-call cost is most of its time.
+  const updated = await tx.$executeRaw`
+    UPDATE "CampaignTarget"
+       SET status = ${status}::"CampaignTargetStatus", error = ${error}, "finishedAt" = ${now}, "updatedAt" = ${now}
+     WHERE id = ${ref.targetId} AND status IN ('pending', 'scheduled', 'upgrading')`;
+  return updated ? ref.campaignId : null;
 }
 
 /** After a rollback: the instance's latest campaign target (if it was upgraded by a campaign) is rolled back. */

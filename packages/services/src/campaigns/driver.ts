@@ -18,7 +18,7 @@ import {
   MAINTENANCE_SELECT,
   windowConfigOf,
 } from "../maintenance/maintenance";
-import { createOperationTx, wakeOperation } from "../operations/operations";
+import { createOperationsTx, wakeNewOperations } from "../operations/operations";
 import { loadReleaseInfos } from "../releases/releases";
 import { wakeKey } from "./campaign-targets";
 import type { UpgradeParams } from "./upgrade-operation";
@@ -77,7 +77,7 @@ export async function advanceCampaigns(
         if (pass === 0) report.campaigns += 1;
         report.started += r.started.length;
         if (r.finished) report.finished += 1;
-        for (const opId of r.started) await wakeOperation(opId);
+        await wakeNewOperations(r.started);
       }
       if (!r || r.finished || seen === null || (await wakesOf(id)) === seen) break;
     }
@@ -195,6 +195,9 @@ async function advanceOne(
     },
   });
 
+  // Each target's plan; written as "scheduled" below unless it starts (or is skipped) in this pass, whose write
+  // carries the plan too.
+  const planned = new Map<string, Date>();
   const due: typeof waiting = [];
   for (const t of waiting) {
     let plannedAt = t.plannedAt;
@@ -207,15 +210,13 @@ async function advanceOne(
       if (w.end <= now) w = nextWindowOpening(cfg, now, ex);
       plannedAt = w.start;
     }
-    if (t.status !== "scheduled" || t.plannedAt?.getTime() !== plannedAt.getTime()) {
-      await tx.campaignTarget.update({ where: { id: t.id }, data: { status: "scheduled", plannedAt } });
-      t.plannedAt = plannedAt;
-    }
+    planned.set(t.id, plannedAt);
     if (plannedAt <= now) due.push(t);
   }
-  due.sort((a, b) => a.plannedAt!.getTime() - b.plannedAt!.getTime() || a.position - b.position);
+  due.sort((a, b) => planned.get(a.id)!.getTime() - planned.get(b.id)!.getTime() || a.position - b.position);
 
-  const started: string[] = [];
+  const settledHere = new Set<string>();
+  const starting: { t: (typeof due)[number]; params: UpgradeParams }[] = [];
   let skipped = 0;
   for (const t of due) {
     if (slots <= 0) break;
@@ -223,9 +224,10 @@ async function advanceOne(
     const current = i.version ?? DEFAULT_APP_VERSION;
     const skip = (error: string) => {
       skipped += 1;
+      settledHere.add(t.id);
       return tx.campaignTarget.update({
         where: { id: t.id },
-        data: { status: "skipped", error, finishedAt: now },
+        data: { status: "skipped", error, finishedAt: now, plannedAt: planned.get(t.id) },
       });
     };
     if (i.deletedAt || ["deleted", "deleting", "failed"].includes(i.status) || !i.url) {
@@ -249,18 +251,40 @@ async function advanceOne(
       targetId: t.id,
       gate,
     };
-    const op = await createOperationTx(tx, {
-      instanceId: i.id,
-      kind: "upgrade",
+    starting.push({ t, params });
+    settledHere.add(t.id);
+    slots -= 1;
+  }
+
+  // The rest keep (or get) their plan.
+  for (const t of waiting) {
+    const plannedAt = planned.get(t.id)!;
+    if (settledHere.has(t.id)) continue;
+    if (t.status !== "scheduled" || t.plannedAt?.getTime() !== plannedAt.getTime())
+      await tx.campaignTarget.update({ where: { id: t.id }, data: { status: "scheduled", plannedAt } });
+  }
+
+  // The upgrades that start: their operations in one statement, their targets in another.
+  const opIds = await createOperationsTx(
+    tx,
+    starting.map(({ t, params }) => ({
+      instanceId: t.instance.id,
+      kind: "upgrade" as const,
       params: params as unknown as Record<string, unknown>,
       idempotencyKey: `campaign:${id}:${t.id}`,
-    });
-    await tx.campaignTarget.update({
-      where: { id: t.id },
-      data: { status: "upgrading", operationId: op.id, startedAt: now, fromVersion: current },
-    });
-    started.push(op.id);
-    slots -= 1;
+    })),
+  );
+  const started = starting.map(({ t }) => opIds.get(`campaign:${id}:${t.id}`)!);
+  if (starting.length) {
+    await tx.$executeRaw`
+      UPDATE "CampaignTarget" t
+         SET status = 'upgrading', "operationId" = u.op, "startedAt" = ${now}, "fromVersion" = u.from_version,
+             "plannedAt" = (u.planned_at::timestamptz AT TIME ZONE 'UTC'), "updatedAt" = ${now}
+        FROM unnest(${starting.map((s) => s.t.id)}::text[], ${started}::text[],
+                    ${starting.map((s) => s.params.fromVersion)}::text[],
+                    ${starting.map((s) => planned.get(s.t.id)!.toISOString())}::text[])
+             AS u(id, op, from_version, planned_at)
+       WHERE t.id = u.id`;
   }
   if (skipped > 0 && slots > 0) {
     // Skipped targets freed their slots (and may have settled the wave): look again within this lock.

@@ -5,15 +5,17 @@
 // pre-upgrade backup first when the release it leaves is marked "no rollback".
 import {
   checkRollback,
+  compareVersions,
   DEFAULT_APP_VERSION,
   evaluateGate,
   upgradePath,
   ZGateConfig,
   ZVersion,
   type GateConfig,
+  type ReleaseInfo,
   type TrafficSample,
 } from "@cp/core";
-import { db, type Prisma } from "@cp/db";
+import { db, type Instance, type Prisma } from "@cp/db";
 import {
   EngineError,
   probeHealth,
@@ -21,6 +23,7 @@ import {
   type Engine,
   type EngineHooks,
   type EngineOutputs,
+  type InstanceSpec,
   type TrafficCounters,
 } from "@cp/engine";
 import { z } from "zod";
@@ -137,14 +140,20 @@ export interface UpgradeOutcome {
   gate: GateResult | null;
 }
 
-export async function upgradeStep(op: OpRef, engine: Engine, hooks: EngineHooks): Promise<UpgradeOutcome> {
+/** `loaded`: the instance's row as the runner just read it (read here when not given). */
+export async function upgradeStep(
+  op: OpRef,
+  engine: Engine,
+  hooks: EngineHooks,
+  loaded?: Instance,
+): Promise<UpgradeOutcome> {
   const params = parseParams(ZUpgradeParams, op.params, "upgrade");
   const { toVersion, fromVersion, hops, gate } = params;
 
   // 1. Preflight: the plan holds (the instance still runs the version it was planned from, or a hop of this plan
   // when an earlier attempt got part of the way).
   hooks.progress("preflight", 2);
-  const instance = await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+  const instance = loaded ?? (await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } }));
   const current = instance.version ?? DEFAULT_APP_VERSION;
   const done = current === fromVersion ? 0 : hops.indexOf(current) + 1;
   if (done === 0 && current !== fromVersion)
@@ -155,7 +164,7 @@ export async function upgradeStep(op: OpRef, engine: Engine, hooks: EngineHooks)
     );
   if (!instance.url)
     throw new EngineError("FAILED", `${instance.name} has no URL: it has not finished provisioning.`, false);
-  const releases = await loadReleaseInfos();
+  const releases = await loadReleaseCatalog();
   const path = upgradePath(releases, current, toVersion);
   if (done < hops.length) {
     if (!path.ok)
@@ -200,21 +209,20 @@ export async function upgradeStep(op: OpRef, engine: Engine, hooks: EngineHooks)
   }
 
   // 4. Each hop; the database records the version after each, so a failed later hop leaves the truth behind.
+  // The spec (with its decrypted secrets) is built once for this operation; each hop changes only the version.
   let outputs: EngineOutputs | undefined;
+  let base: InstanceSpec | null = null;
   for (const [n, hop] of hops.entries()) {
     if (n < done) continue;
     hooks.progress(`apply ${hop}`, 15 + Math.round((60 * n) / hops.length));
-    const spec = { ...(await loadInstanceSpec(op.instanceId)), version: hop };
+    base ??= await loadInstanceSpec(op.instanceId, instance);
+    const spec = { ...base, version: hop };
     outputs = await engine.apply(spec, hooks);
-    await db().instance.update({
-      where: { id: op.instanceId },
-      data: {
-        version: hop,
-        previousVersion: fromVersion,
-        url: outputs.url,
-        outputs: { ...outputs } as Prisma.InputJsonValue,
-      },
-    });
+    await db().$executeRaw`
+      UPDATE "Instance"
+         SET version = ${hop}, "previousVersion" = ${fromVersion}, url = ${outputs.url},
+             outputs = ${JSON.stringify(outputs)}::jsonb, "updatedAt" = ${new Date()}
+       WHERE id = ${op.instanceId}`;
     hooks.log(`${instance.name} runs ${hop}.`);
   }
 
@@ -251,6 +259,18 @@ export async function upgradeStep(op: OpRef, engine: Engine, hooks: EngineHooks)
       false,
     );
   return { outputs, params, gate: result };
+}
+
+/**
+ * The release catalog as loadReleaseInfos reads it (the same rows, the same order), in raw SQL: every upgrade reads
+ * it once, and the ORM's per-call cost is most of the time of that read.
+ */
+async function loadReleaseCatalog(): Promise<ReleaseInfo[]> {
+  const rows = await db().$queryRaw<ReleaseInfo[]>`
+    SELECT version, "releasedAt", channel::text AS channel, "requiresVersion", "endOfSupportAt", "noRollback",
+           "withdrawnAt"
+      FROM "Release"`;
+  return rows.sort((a, b) => compareVersions(b.version, a.version));
 }
 
 /** The pre-upgrade backup of this operation: one per operation, so a retry continues the same backup. */

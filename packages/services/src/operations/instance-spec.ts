@@ -6,15 +6,38 @@ import {
   type SizeId,
 } from "@cp/core";
 import { decryptSecret } from "@cp/connectors";
-import { db } from "@cp/db";
+import { db, type Instance } from "@cp/db";
 import type { InstanceRef, InstanceSpec } from "@cp/engine";
 
-/** Builds the engine's spec from the stored configuration and the decrypted secrets, just before use. */
-export async function loadInstanceSpec(instanceId: string): Promise<InstanceSpec> {
-  const i = await db().instance.findUniqueOrThrow({
-    where: { id: instanceId },
-    include: { org: { select: { slug: true, id: true } }, secrets: true },
-  });
+/** The secrets a configuration refers to (none: they are not read). */
+function secretsUsed(config: InstanceConfig): string[] {
+  return [
+    ...(config.storage.mode === "byob" && config.storage.access.kind === "keys"
+      ? ["storage.secretAccessKey"]
+      : []),
+    ...(config.sso.mode === "oidc" ? ["sso.clientSecret"] : []),
+  ];
+}
+
+/**
+ * Builds the engine's spec from the stored configuration and the decrypted secrets, just before use. `loaded`: the
+ * instance's row when the caller has just read it (then only its org and the secrets its configuration uses are).
+ */
+export async function loadInstanceSpec(instanceId: string, loaded?: Instance): Promise<InstanceSpec> {
+  const stored = loaded ?? (await db().instance.findUniqueOrThrow({ where: { id: instanceId } }));
+  const used = secretsUsed(stored.config as unknown as InstanceConfig);
+  const [org, secrets] = await Promise.all([
+    db().$queryRaw<
+      { id: string; slug: string }[]
+    >`SELECT id, slug FROM "Organization" WHERE id = ${stored.orgId}`.then((rows) => {
+      if (!rows[0]) throw new Error(`The organization of instance ${stored.id} does not exist.`);
+      return rows[0];
+    }),
+    used.length
+      ? db().instanceSecret.findMany({ where: { instanceId: stored.id, name: { in: used } } })
+      : Promise.resolve([]),
+  ]);
+  const i = { ...stored, org, secrets };
   const config = i.config as unknown as InstanceConfig;
   const secret = (name: string) => {
     const row = i.secrets.find((s) => s.name === name);

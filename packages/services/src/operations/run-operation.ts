@@ -3,7 +3,7 @@
 import { env } from "@cp/config";
 import { logger } from "@cp/config/logger";
 import { SIZES, type InstanceConfig, type SizeId } from "@cp/core";
-import { db, type InstanceStatus, type Prisma } from "@cp/db";
+import { db, Prisma, type Instance, type InstanceStatus } from "@cp/db";
 import { EngineError, type Engine, type EngineHooks, type EngineOutputs } from "@cp/engine";
 import {
   backupIdOf,
@@ -15,14 +15,20 @@ import {
 } from "../backups/backup-operations";
 import { markRolledBackTx, settleCampaignTargetTx, wakeCampaign } from "../campaigns/campaign-targets";
 import { rollbackStep, upgradeStep } from "../campaigns/upgrade-operation";
-import { queueConsoleNotification } from "../outbox/outbox";
-import { dispatchChannelPosts, postToInstanceChannel } from "../support/channel-posts";
+import { dispatchOutbox, queueConsoleNotification } from "../outbox/outbox";
+import {
+  dispatchChannelPosts,
+  postManyToInstanceChannels,
+  postToInstanceChannel,
+} from "../support/channel-posts";
 import { channelSetupStep, queueChannelSetupTx } from "../support/channel-setup";
+import { migrateOutStep } from "../deployments/migration";
 import type { Engines } from "./engines";
 import { instanceRef, loadInstanceSpec } from "./instance-spec";
 import {
   appendOperationLog,
   claimNextOperation,
+  claimNextOperationOf,
   createOperationTx,
   heartbeat,
   wakeOperation,
@@ -48,6 +54,8 @@ const RUNNING_STATUS: Record<string, InstanceStatus | null> = {
   backup: null,
   verify_backup: null,
   channel_setup: null,
+  // The instance keeps serving while its final backup is taken; the deprovision queued at the end stops it.
+  migrate_out: null,
 };
 
 /** Operations whose outcome is posted to the instance's support channel, and as what kind of post. */
@@ -61,20 +69,49 @@ const CHANNEL_POSTED: Record<string, "upgrade" | "operation"> = {
 
 /** Claims and runs this instance's operations, one after another, until none is due. */
 export async function processInstanceQueue(instanceId: string, deps: RunnerDeps): Promise<number> {
-  let ran = 0;
-  for (;;) {
-    const op = await claimNextOperation(instanceId, deps.workerId);
-    if (!op) return ran;
-    await runClaimedOperation(op, deps);
-    ran += 1;
-  }
+  return runQueue(() => claimNextOperation(instanceId, deps.workerId), deps);
 }
 
 /** The job handler's entry: wake-ups name an operation; the queue of its instance is what runs. */
 export async function processOperationWakeUp(operationId: string, deps: RunnerDeps): Promise<number> {
-  const op = await db().operation.findUnique({ where: { id: operationId }, select: { instanceId: true } });
-  if (!op) return 0;
-  return processInstanceQueue(op.instanceId, deps);
+  return runQueue(() => claimNextOperationOf(operationId, deps.workerId), deps);
+}
+
+async function runQueue(first: () => Promise<ClaimedOperation | null>, deps: RunnerDeps): Promise<number> {
+  let ran = 0;
+  let claim = first;
+  for (;;) {
+    const op = await claim();
+    if (!op) return ran;
+    const next = await runClaimedOperation(op, deps);
+    ran += 1;
+    // The operation's end said what waits next on this instance: nothing, or work due later (woken then).
+    if (next === null) return ran;
+    if (next) {
+      const waitMs = next.notBefore.getTime() - Date.now();
+      if (waitMs > 0) {
+        await wakeOperation(next.id, next.attempts, waitMs);
+        return ran;
+      }
+    }
+    claim = () => claimNextOperation(op.instanceId, deps.workerId);
+  }
+}
+
+/** The instance's next queued operation, as the end of the one before it saw it. */
+interface NextQueued {
+  id: string;
+  attempts: number;
+  notBefore: Date;
+}
+
+async function nextQueuedOf(tx: Prisma.TransactionClient, instanceId: string): Promise<NextQueued | null> {
+  const rows = await tx.$queryRaw<NextQueued[]>`
+    SELECT id, attempts, "notBefore" FROM "Operation"
+     WHERE "instanceId" = ${instanceId} AND status = 'queued'
+     ORDER BY "createdAt", id
+     LIMIT 1`;
+  return rows[0] ?? null;
 }
 
 class OperationLogWriter {
@@ -99,6 +136,54 @@ class OperationLogWriter {
   }
 }
 
+/**
+ * The operation's current step and progress, written at most every 200 ms (the latest state wins); the terminal
+ * write of the operation carries the final steps, so what is still pending then is not written separately.
+ */
+class ProgressWriter {
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  /** The last step and percent reported (also written by finishFailed, so a failed operation shows where). */
+  last: { step: string; percent: number } | null = null;
+  private pending: { currentStep: string; progress: number; steps: Prisma.InputJsonValue } | null = null;
+  constructor(
+    private readonly operationId: string,
+    private readonly workerId: string,
+    private readonly log: { warn: (o: object, msg: string) => void },
+  ) {}
+  report(step: string, percent: number, steps: Step[]) {
+    const progress = Math.max(0, Math.min(99, Math.round(percent)));
+    this.last = { step, percent: progress };
+    this.pending = {
+      currentStep: step,
+      progress,
+      steps: JSON.parse(JSON.stringify(steps)) as Prisma.InputJsonValue,
+    };
+    this.timer ??= setTimeout(() => this.flush(), 200);
+  }
+  private flush() {
+    this.timer = null;
+    const data = this.pending;
+    this.pending = null;
+    if (!data) return;
+    this.chain = this.chain
+      .then(() =>
+        db().operation.updateMany({
+          where: { id: this.operationId, leaseOwner: this.workerId, status: "running" },
+          data,
+        }),
+      )
+      .catch((err) => this.log.warn({ err }, "could not record progress"));
+  }
+  /** Before the terminal write: drops what is pending (that write supersedes it) and waits for writes under way. */
+  async settle(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+    await this.chain;
+  }
+}
+
 interface Step {
   name: string;
   status: "running" | "done" | "failed";
@@ -106,7 +191,14 @@ interface Step {
   finishedAt?: string;
 }
 
-export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps): Promise<void> {
+/**
+ * Runs one claimed operation to its end. Returns the instance's next queued operation as its end saw it (null: none
+ * waits), or undefined when it did not look.
+ */
+export async function runClaimedOperation(
+  op: ClaimedOperation,
+  deps: RunnerDeps,
+): Promise<NextQueued | null | undefined> {
   const log = logger().child({
     operationId: op.id,
     instanceId: op.instanceId,
@@ -118,7 +210,7 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
   let leaseLost = false;
   let cancelled = false;
   const steps: Step[] = [];
-  let progressChain: Promise<unknown> = Promise.resolve();
+  const progress = new ProgressWriter(op.id, deps.workerId, log);
 
   const beat = setInterval(() => {
     heartbeat(op.id, deps.workerId)
@@ -147,50 +239,41 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
         if (last && last.status === "running") Object.assign(last, { status: "done", finishedAt: now });
         steps.push({ name: step, status: "running", startedAt: now });
       }
-      const snapshot = JSON.parse(JSON.stringify(steps)) as Prisma.InputJsonValue;
-      progressChain = progressChain
-        .then(() =>
-          db().operation.updateMany({
-            where: { id: op.id, leaseOwner: deps.workerId, status: "running" },
-            data: {
-              currentStep: step,
-              progress: Math.max(0, Math.min(99, Math.round(percent))),
-              steps: snapshot,
-            },
-          }),
-        )
-        .catch((err) => log.warn({ err }, "could not record progress"));
+      progress.report(step, percent, steps);
     },
   };
 
   try {
-    const instance = await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } });
-    if (instance.deletedAt && op.kind !== "destroy" && op.kind !== "undelete") {
+    const keepsDeleted = op.kind === "destroy" || op.kind === "undelete";
+    const transitional = RUNNING_STATUS[op.kind];
+    // The instance as it runs: one statement that shows it busy and reads it (none when it was deprovisioned).
+    // (Raw SQL: the ORM's per-call cost on a full instance row is several times the statement's own.)
+    const rows = transitional
+      ? await db().$queryRaw<Instance[]>`
+          UPDATE "Instance" SET status = ${transitional}::"InstanceStatus", "statusReason" = NULL, "updatedAt" = ${new Date()}
+           WHERE id = ${op.instanceId} AND (${keepsDeleted} OR "deletedAt" IS NULL)
+          RETURNING *`
+      : await db().$queryRaw<Instance[]>`SELECT * FROM "Instance" WHERE id = ${op.instanceId}`;
+    const instance = rows[0] ?? (await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } }));
+    if (instance.deletedAt && !keepsDeleted) {
       throw new EngineError(
         "FAILED",
         `${instance.name} was deprovisioned before this ${op.kind} ran; nothing was changed.`,
         false,
       );
     }
-    const transitional = RUNNING_STATUS[op.kind];
-    if (transitional) {
-      await db().instance.update({
-        where: { id: instance.id },
-        data: { status: transitional, statusReason: null },
-      });
-    }
     writer.write("info", `Attempt ${op.attempts} of ${op.maxAttempts} started on ${deps.workerId}.`, null);
     if (op.kind === "channel_setup") {
       // Slack or the console, not the instance's cloud: no engine is involved.
       await channelSetupStep(op, hooks);
-      await progressChain;
+      await progress.settle();
       await writer.flush();
-      if (leaseLost) return;
+      if (leaseLost) return undefined;
       const finishedAt = new Date().toISOString();
       for (const s of steps) if (s.status === "running") Object.assign(s, { status: "done", finishedAt });
-      await finishSucceeded(op, deps.workerId, {}, steps);
+      const next = await finishSucceeded(op, deps.workerId, {}, steps);
       log.info("operation succeeded");
-      return;
+      return next;
     }
     const engine = deps.engines[instance.cloud as keyof Engines];
     if (!engine)
@@ -202,17 +285,18 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
     const availability = await engine.available();
     if (!availability.ok) throw new EngineError("NOT_CONFIGURED", availability.reason, false);
 
-    const outcome = await execute(op, engine, hooks);
-    await progressChain;
+    const outcome = await execute(op, engine, hooks, instance);
+    await progress.settle();
     await writer.flush();
-    if (leaseLost) return;
+    if (leaseLost) return undefined;
     const finished = new Date().toISOString();
     for (const s of steps)
       if (s.status === "running") Object.assign(s, { status: "done", finishedAt: finished });
-    await finishSucceeded(op, deps.workerId, outcome, steps);
+    const next = await finishSucceeded(op, deps.workerId, outcome, steps);
     log.info("operation succeeded");
+    return next;
   } catch (err) {
-    await progressChain;
+    await progress.settle();
     // A rate limit is a wait, not an error (finishFailed logs it as one when the waits run out).
     writer.write(
       err instanceof RetryLaterError ? "warn" : "error",
@@ -222,12 +306,12 @@ export async function runClaimedOperation(op: ClaimedOperation, deps: RunnerDeps
     await writer.flush();
     if (leaseLost) {
       log.warn("lease lost; the reconciler takes over");
-      return;
+      return undefined;
     }
     const failedAt = new Date().toISOString();
     for (const s of steps)
       if (s.status === "running") Object.assign(s, { status: "failed", finishedAt: failedAt });
-    await finishFailed(op, deps.workerId, err, { cancelled, steps });
+    return await finishFailed(op, deps.workerId, err, { cancelled, steps, progress: progress.last });
   } finally {
     clearInterval(beat);
   }
@@ -252,7 +336,12 @@ type Outcome = {
   finish?: (tx: Prisma.TransactionClient) => Promise<string[]>;
 };
 
-async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks): Promise<Outcome> {
+async function execute(
+  op: ClaimedOperation,
+  engine: Engine,
+  hooks: EngineHooks,
+  instance: Instance,
+): Promise<Outcome> {
   const params = (op.params ?? {}) as Record<string, unknown>;
   switch (op.kind) {
     case "provision":
@@ -274,6 +363,8 @@ async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks)
       const artifact = await takeBackupStep(op, engine, hooks, backupId);
       return { finish: async (tx) => [await completeBackupTx(tx, backupId, artifact)] };
     }
+    case "migrate_out":
+      return migrateOutStep(op, engine, hooks);
     case "verify_backup": {
       const backupId = backupIdOf(params);
       if (!backupId) throw new EngineError("FAILED", "The verification names no backup.", false);
@@ -284,7 +375,7 @@ async function execute(op: ClaimedOperation, engine: Engine, hooks: EngineHooks)
       await restoreStep(op, engine, hooks, params);
       return {};
     case "upgrade": {
-      const r = await upgradeStep(op, engine, hooks);
+      const r = await upgradeStep(op, engine, hooks, instance);
       return {
         outputs: r.outputs,
         versions: { version: r.params.toVersion, previousVersion: r.params.fromVersion },
@@ -340,25 +431,24 @@ async function applyConfigPatch(instanceId: string, params: Record<string, unkno
   });
 }
 
-async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: Outcome, steps: Step[]) {
+async function finishSucceeded(
+  op: ClaimedOperation,
+  workerId: string,
+  outcome: Outcome,
+  steps: Step[],
+): Promise<NextQueued | null | undefined> {
   const retentionMs = env().CP_DELETE_RETENTION_HOURS * 3600_000;
   const next = await db().$transaction(async (tx) => {
-    const done = await tx.operation.updateMany({
-      where: { id: op.id, leaseOwner: workerId, status: "running" },
-      data: {
-        status: "succeeded",
-        progress: 100,
-        currentStep: null,
-        finishedAt: new Date(),
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        error: null,
-        steps: steps as unknown as Prisma.InputJsonValue,
-      },
-    });
-    if (done.count === 0) return null;
+    const now = new Date();
+    const done = await tx.$executeRaw`
+      UPDATE "Operation"
+         SET status = 'succeeded', progress = 100, "currentStep" = NULL, "finishedAt" = ${now}, "leaseOwner" = NULL,
+             "leaseExpiresAt" = NULL, error = NULL, steps = ${JSON.stringify(steps)}::jsonb, "updatedAt" = ${now}
+       WHERE id = ${op.id} AND "leaseOwner" = ${workerId} AND status = 'running'`;
+    if (done === 0) return null;
     const o = outcome.outputs;
-    const instance = await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
+    // The instance as this transaction leaves it: the row its update returns (or, when nothing changes it, read).
+    let instance: Instance | null = null;
     let followUp: string | null = null;
     let campaign: string | null = null;
     const wake = outcome.finish ? await outcome.finish(tx) : [];
@@ -367,16 +457,14 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
       case "upgrade":
       case "rollback": {
         const v = outcome.versions;
-        await tx.instance.update({
-          where: { id: op.instanceId },
-          data: {
-            status: "running",
-            statusReason: null,
-            url: o?.url ?? instance.url,
-            outputs: o ? ({ ...o } as Prisma.InputJsonValue) : undefined,
-            ...(v ? { version: v.version, previousVersion: v.previousVersion } : {}),
-          },
-        });
+        const set = [
+          Prisma.sql`status = 'running', "statusReason" = NULL, "updatedAt" = ${now}`,
+          ...(o ? [Prisma.sql`url = ${o.url}, outputs = ${JSON.stringify(o)}::jsonb`] : []),
+          ...(v ? [Prisma.sql`version = ${v.version}, "previousVersion" = ${v.previousVersion}`] : []),
+        ];
+        const updated = await tx.$queryRaw<Instance[]>`
+          UPDATE "Instance" SET ${Prisma.join(set)} WHERE id = ${op.instanceId} RETURNING *`;
+        instance = updated[0] ?? null;
         if (op.kind === "upgrade") {
           // The gate's verdict is already on the target (written when it was judged, pass or fail).
           campaign = await settleCampaignTargetTx(tx, op, { status: "succeeded" });
@@ -388,7 +476,7 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         break;
       }
       case "restore":
-        await tx.instance.update({
+        instance = await tx.instance.update({
           where: { id: op.instanceId },
           data: { status: "running", statusReason: null },
         });
@@ -403,13 +491,13 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
       case "provision":
       case "update":
       case "undelete":
-        await tx.instance.update({
+        instance = await tx.instance.update({
           where: { id: op.instanceId },
           data: {
             status: "running",
             statusReason: null,
-            url: o?.url ?? instance.url,
-            version: o?.version ?? instance.version,
+            url: o?.url,
+            version: o?.version,
             outputs: o ? ({ ...o } as Prisma.InputJsonValue) : undefined,
             // Only bringing an instance (back) into being ends its retention; an update never does.
             ...(op.kind === "update" ? {} : { deletedAt: null, retentionUntil: null }),
@@ -423,7 +511,7 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         break;
       case "deprovision": {
         const retentionUntil = new Date(Date.now() + retentionMs);
-        await tx.instance.update({
+        instance = await tx.instance.update({
           where: { id: op.instanceId },
           data: {
             status: "deleted",
@@ -443,7 +531,7 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         break;
       }
       case "destroy":
-        await tx.instance.update({
+        instance = await tx.instance.update({
           where: { id: op.instanceId },
           data: {
             status: "deleted",
@@ -457,15 +545,22 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
       case "channel_setup":
         message = "has its support channel";
         break;
+      case "migrate_out":
+        message = "was exported for its customer-managed deployment";
+        break;
     }
+    instance ??= await tx.instance.findUniqueOrThrow({ where: { id: op.instanceId } });
     const postKind = CHANNEL_POSTED[op.kind];
-    const postId = postKind
-      ? await postToInstanceChannel(tx, {
-          instanceId: op.instanceId,
-          kind: postKind,
-          text: `${instance.name} ${message}: the ${op.kind} operation succeeded.`,
-          dedupeKey: `op:${op.id}:succeeded`,
-        })
+    // This transaction ends the operation once, so its post is new: the insert says what to deliver after commit.
+    const posted = postKind
+      ? await postManyToInstanceChannels(tx, [
+          {
+            instanceId: op.instanceId,
+            kind: postKind,
+            text: `${instance.name} ${message}: the ${op.kind} operation succeeded.`,
+            dedupeKey: `op:${op.id}:succeeded`,
+          },
+        ])
       : null;
     if (op.requestedById) {
       await queueConsoleNotification(tx, {
@@ -475,21 +570,26 @@ async function finishSucceeded(op: ClaimedOperation, workerId: string, outcome: 
         text: `The ${op.kind} operation on ${instance.name} succeeded.`,
       });
     }
-    return { followUp, retentionMs, wake, postId, campaign };
+    const queued = await nextQueuedOf(tx, op.instanceId);
+    return { followUp, retentionMs, wake, dispatch: posted?.dispatch ?? [], campaign, queued };
   });
-  if (next?.postId) await dispatchChannelPosts([next.postId]);
+  if (next?.dispatch.length) await dispatchOutbox(next.dispatch);
   if (next?.campaign) await wakeCampaign(next.campaign);
   if (next?.followUp) await wakeOperation(next.followUp, 0, next.retentionMs);
   for (const id of next?.wake ?? []) await wakeOperation(id);
-  await wakeNextQueued(op.instanceId);
+  if (!next) {
+    await wakeNextQueued(op.instanceId);
+    return undefined;
+  }
+  return next.queued;
 }
 
 async function finishFailed(
   op: ClaimedOperation,
   workerId: string,
   err: unknown,
-  ctx: { cancelled: boolean; steps: Step[] },
-) {
+  ctx: { cancelled: boolean; steps: Step[]; progress: { step: string; percent: number } | null },
+): Promise<NextQueued | null | undefined> {
   const engineErr = err instanceof EngineError ? err : null;
   let message = describe(err);
   // A rate limit gives its attempt back (waiting is not failing); its waits are counted so one that never lifts ends.
@@ -508,6 +608,8 @@ async function finishFailed(
       leaseExpiresAt: null,
       error: message,
       steps: ctx.steps as unknown as Prisma.InputJsonValue,
+      // Where it stopped (progress reports are written at most every 200 ms; the last may not have been yet).
+      ...(ctx.progress ? { currentStep: ctx.progress.step, progress: ctx.progress.percent } : {}),
     };
     const updated = retry
       ? await tx.operation.updateMany({
@@ -529,10 +631,11 @@ async function finishFailed(
           data: { ...base, status: ctx.cancelled ? "cancelled" : "failed", finishedAt: new Date() },
         });
     if (updated.count === 0 || retry) return null;
+    const queued = await nextQueuedOf(tx, op.instanceId);
     if (rateLimit) await tx.operationLog.create({ data: { operationId: op.id, level: "error", message } });
     const campaign = await settleInstanceAfterFailure(tx, op, message, ctx.cancelled);
     const postKind = CHANNEL_POSTED[op.kind];
-    if (!postKind) return { postId: null, campaign };
+    if (!postKind) return { postId: null, campaign, queued };
     const status = ctx.cancelled ? "cancelled" : "failed";
     const name = (await tx.instance.findUnique({ where: { id: op.instanceId }, select: { name: true } }))
       ?.name;
@@ -542,14 +645,17 @@ async function finishFailed(
       text: `The ${op.kind} operation on ${name ?? op.instanceId} ${ctx.cancelled ? "was cancelled" : "failed"}: ${message}`,
       dedupeKey: `op:${op.id}:${status}`,
     });
-    return { postId, campaign };
+    return { postId, campaign, queued };
   });
   if (settled?.postId) await dispatchChannelPosts([settled.postId]);
   if (settled?.campaign) await wakeCampaign(settled.campaign);
   // A wait keeps the attempt number, so its wake-up is told apart by the wait's number.
+  // A retry waits in front of the instance's queue: its own wake-up (delayed by the backoff) runs it and what follows.
   if (waitOut) await wakeOperation(op.id, op.attempts - 1, backoffMs, `wait${waits}`);
   else if (retry) await wakeOperation(op.id, op.attempts, backoffMs);
+  else if (settled) return settled.queued;
   else await wakeNextQueued(op.instanceId);
+  return retry ? null : undefined;
 }
 
 /**
