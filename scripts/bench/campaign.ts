@@ -187,12 +187,12 @@ async function main() {
   const created = performance.now();
   await startCampaign(ctx, id);
   // Watched every 10 ms with one narrow statement (the watching must not cost the run much of the CPU it measures).
-  let c: { status: string };
+  let c: { status: string } | undefined;
   for (;;) {
     [c] = await db().$queryRaw<
       { status: string }[]
     >`SELECT status::text FROM "UpgradeCampaign" WHERE id = ${id}`;
-    if (c!.status !== "running") break;
+    if (c?.status !== "running") break;
     await new Promise((r) => setTimeout(r, 10));
   }
   const done = performance.now();
@@ -217,7 +217,7 @@ async function main() {
       ` one worker process, operations queue concurrency ${OP_CONCURRENCY}${OP_CONCURRENCY === 4 ? " (the default)" : "; the product default is 4 (CP_OPERATION_CONCURRENCY)"}):`,
   );
   console.log(
-    `  status ${c.status}; targets ${counts.map((x) => `${x.status} ${x._count}`).join(", ")}; on 0.66.0: ${upgraded}`,
+    `  status ${c?.status ?? "missing"}; targets ${counts.map((x) => `${x.status} ${x._count}`).join(", ")}; on 0.66.0: ${upgraded}`,
   );
   console.log(
     `  preview+create ${(created - t0).toFixed(0)} ms, start→completed ${(done - created).toFixed(0)} ms, total ${total.toFixed(0)} ms`,

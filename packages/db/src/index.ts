@@ -45,4 +45,4 @@ export function isUniqueViolation(err: unknown, field?: string): boolean {
 export async function pingDb(client: PrismaClient = db()): Promise<void> {
   await client.$queryRaw`SELECT 1`;
 }
-export { pgPool, closePgPool } from "./pg-pool";
+export { pgPool, closePgPool, utcTimestamps, type PgClient } from "./pg-pool";

@@ -15,7 +15,7 @@ import {
   type ReleaseInfo,
   type TrafficSample,
 } from "@cp/core";
-import { db, type Instance, type Prisma } from "@cp/db";
+import { db, pgPool, utcTimestamps, type Instance, type Prisma } from "@cp/db";
 import {
   EngineError,
   probeHealth,
@@ -218,11 +218,13 @@ export async function upgradeStep(
     base ??= await loadInstanceSpec(op.instanceId, instance);
     const spec = { ...base, version: hop };
     outputs = await engine.apply(spec, hooks);
-    await db().$executeRaw`
-      UPDATE "Instance"
-         SET version = ${hop}, "previousVersion" = ${fromVersion}, url = ${outputs.url},
-             outputs = ${JSON.stringify(outputs)}::jsonb, "updatedAt" = ${new Date()}
-       WHERE id = ${op.instanceId}`;
+    await pgPool().query(
+      `UPDATE "Instance"
+          SET version = $1, "previousVersion" = $2, url = $3, outputs = $4::jsonb,
+              "updatedAt" = ($5::timestamptz AT TIME ZONE 'UTC')
+        WHERE id = $6`,
+      [hop, fromVersion, outputs.url, JSON.stringify(outputs), new Date().toISOString(), op.instanceId],
+    );
     hooks.log(`${instance.name} runs ${hop}.`);
   }
 
@@ -262,14 +264,16 @@ export async function upgradeStep(
 }
 
 /**
- * The release catalog as loadReleaseInfos reads it (the same rows, the same order), in raw SQL: every upgrade reads
- * it once, and the ORM's per-call cost is most of the time of that read.
+ * The release catalog as loadReleaseInfos reads it (the same rows, the same order), in SQL through the pg pool: every
+ * upgrade reads it once, and Prisma's per-call cost is most of the time of that read.
  */
 async function loadReleaseCatalog(): Promise<ReleaseInfo[]> {
-  const rows = await db().$queryRaw<ReleaseInfo[]>`
-    SELECT version, "releasedAt", channel::text AS channel, "requiresVersion", "endOfSupportAt", "noRollback",
-           "withdrawnAt"
-      FROM "Release"`;
+  const { rows } = await pgPool().query<ReleaseInfo>({
+    text: `SELECT version, "releasedAt", channel::text AS channel, "requiresVersion", "endOfSupportAt", "noRollback",
+                  "withdrawnAt"
+             FROM "Release"`,
+    types: utcTimestamps,
+  });
   return rows.sort((a, b) => compareVersions(b.version, a.version));
 }
 

@@ -3,7 +3,7 @@
 import { env } from "@cp/config";
 import { logger } from "@cp/config/logger";
 import { SIZES, type InstanceConfig, type SizeId } from "@cp/core";
-import { db, Prisma, type Instance, type InstanceStatus } from "@cp/db";
+import { db, pgPool, Prisma, utcTimestamps, type Instance, type InstanceStatus } from "@cp/db";
 import { EngineError, type Engine, type EngineHooks, type EngineOutputs } from "@cp/engine";
 import {
   backupIdOf,
@@ -145,7 +145,7 @@ class ProgressWriter {
   private timer: NodeJS.Timeout | null = null;
   /** The last step and percent reported (also written by finishFailed, so a failed operation shows where). */
   last: { step: string; percent: number } | null = null;
-  private pending: { currentStep: string; progress: number; steps: Prisma.InputJsonValue } | null = null;
+  private pending: { currentStep: string; progress: number; steps: string } | null = null;
   constructor(
     private readonly operationId: string,
     private readonly workerId: string,
@@ -157,7 +157,7 @@ class ProgressWriter {
     this.pending = {
       currentStep: step,
       progress,
-      steps: JSON.parse(JSON.stringify(steps)) as Prisma.InputJsonValue,
+      steps: JSON.stringify(steps),
     };
     this.timer ??= setTimeout(() => this.flush(), 200);
   }
@@ -168,10 +168,20 @@ class ProgressWriter {
     if (!data) return;
     this.chain = this.chain
       .then(() =>
-        db().operation.updateMany({
-          where: { id: this.operationId, leaseOwner: this.workerId, status: "running" },
-          data,
-        }),
+        pgPool().query(
+          `UPDATE "Operation"
+              SET "currentStep" = $1, progress = $2, steps = $3::jsonb,
+                  "updatedAt" = ($4::timestamptz AT TIME ZONE 'UTC')
+            WHERE id = $5 AND "leaseOwner" = $6 AND status = 'running'`,
+          [
+            data.currentStep,
+            data.progress,
+            data.steps,
+            new Date().toISOString(),
+            this.operationId,
+            this.workerId,
+          ],
+        ),
       )
       .catch((err) => this.log.warn({ err }, "could not record progress"));
   }
@@ -248,12 +258,22 @@ export async function runClaimedOperation(
     const transitional = RUNNING_STATUS[op.kind];
     // The instance as it runs: one statement that shows it busy and reads it (none when it was deprovisioned).
     // (Raw SQL: the ORM's per-call cost on a full instance row is several times the statement's own.)
-    const rows = transitional
-      ? await db().$queryRaw<Instance[]>`
-          UPDATE "Instance" SET status = ${transitional}::"InstanceStatus", "statusReason" = NULL, "updatedAt" = ${new Date()}
-           WHERE id = ${op.instanceId} AND (${keepsDeleted} OR "deletedAt" IS NULL)
-          RETURNING *`
-      : await db().$queryRaw<Instance[]>`SELECT * FROM "Instance" WHERE id = ${op.instanceId}`;
+    // (Through the pg pool, for the same reason: see operations.ts.)
+    const { rows } = transitional
+      ? await pgPool().query<Instance>({
+          text: `UPDATE "Instance"
+                    SET status = $1::"InstanceStatus", "statusReason" = NULL,
+                        "updatedAt" = ($2::timestamptz AT TIME ZONE 'UTC')
+                  WHERE id = $3 AND ($4::boolean OR "deletedAt" IS NULL)
+                 RETURNING *`,
+          values: [transitional, new Date().toISOString(), op.instanceId, keepsDeleted],
+          types: utcTimestamps,
+        })
+      : await pgPool().query<Instance>({
+          text: `SELECT * FROM "Instance" WHERE id = $1`,
+          values: [op.instanceId],
+          types: utcTimestamps,
+        });
     const instance = rows[0] ?? (await db().instance.findUniqueOrThrow({ where: { id: op.instanceId } }));
     if (instance.deletedAt && !keepsDeleted) {
       throw new EngineError(
