@@ -23,6 +23,15 @@ export default async function setup() {
     env: { ...process.env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: "1" },
     stdio: "pipe",
   });
+  // A baseline release that stays orderable: with a non-empty catalog, ordering needs an orderable release, and
+  // files that add releases (unreleased, withdrawn or ended ones) must not leave later files' orders without one.
+  const seed = new pg.Client({ connectionString: databaseUrl });
+  await seed.connect();
+  await seed.query(
+    `INSERT INTO "Release" (version, "releasedAt", notes, channel, "updatedAt")
+     VALUES ('0.64.0', '2026-01-06T00:00:00Z', 'Baseline release of the integration database', 'stable', now())`,
+  );
+  await seed.end();
   Object.assign(process.env, {
     CP_MODE: "test",
     DATABASE_URL: databaseUrl,
