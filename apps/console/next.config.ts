@@ -7,7 +7,16 @@ env();
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  transpilePackages: ["@cp/api", "@cp/core", "@cp/services", "@cp/db", "@cp/config", "@cp/jobs"],
+  // @cp/infra-customer-managed: only its `/bundle` entry (install template renderer; sources embedded, no cloud SDK).
+  transpilePackages: [
+    "@cp/api",
+    "@cp/core",
+    "@cp/services",
+    "@cp/db",
+    "@cp/config",
+    "@cp/jobs",
+    "@cp/infra-customer-managed",
+  ],
   // Server-only packages with native parts or dynamic requires stay outside the bundle.
   serverExternalPackages: [
     "@prisma/client",

@@ -40,6 +40,11 @@ const schema = z
     /** Signs the session cookie; a fresh random value means sessions end when the process restarts. */
     SESSION_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
     STORAGE_REFRESH_MS: int(100).default(15_000),
+    /** The control plane's telemetry ingest (customer-managed deployments); unset: no telemetry is sent. */
+    TELEMETRY_URL: z.string().url().optional(),
+    /** The deployment's license, the ingest's bearer token. */
+    LICENSE_TOKEN: z.string().min(1).optional(),
+    TELEMETRY_INTERVAL_MS: int(1_000).default(86_400_000),
     /** Tests only: the share (0..1) of requests, other than the probes and /admin, answered with an injected 500. */
     FAULT_ERROR_RATE: z.coerce
       .number()
@@ -50,6 +55,10 @@ const schema = z
   .refine((e) => !e.OIDC_ISSUER || e.OIDC_CLIENT_ID, {
     path: ["OIDC_CLIENT_ID"],
     message: "is required when OIDC_ISSUER is set",
+  })
+  .refine((e) => !e.TELEMETRY_URL || e.LICENSE_TOKEN, {
+    path: ["LICENSE_TOKEN"],
+    message: "is required when TELEMETRY_URL is set (the license is the ingest's bearer token)",
   })
   .refine((e) => Boolean(e.S3_ACCESS_KEY_ID) === Boolean(e.S3_SECRET_ACCESS_KEY), {
     path: ["S3_SECRET_ACCESS_KEY"],
@@ -86,5 +95,6 @@ export function publicConfig(c: TenantConfig) {
       : { mode: "provider" as const },
     database: { host: c.DB_HOST, port: c.DB_PORT, name: c.DB_NAME, maxConnections: c.DB_MAX_CONNECTIONS },
     storage: { bucket: c.S3_BUCKET, endpoint: c.S3_ENDPOINT ?? null },
+    telemetry: c.TELEMETRY_URL ? { url: c.TELEMETRY_URL, intervalMs: c.TELEMETRY_INTERVAL_MS } : null,
   };
 }

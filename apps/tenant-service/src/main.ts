@@ -8,6 +8,7 @@ import { createMetrics } from "./metrics";
 import { OidcLogin } from "./oidc";
 import { createTenantServer, describe } from "./server";
 import { TenantStorage } from "./storage";
+import { readRunFigures, TelemetrySender } from "./telemetry";
 
 function log(msg: string, fields: Record<string, unknown> = {}, level = "info") {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
@@ -38,6 +39,16 @@ const oidc =
         `${publicUrl}/auth/callback`,
       )
     : null;
+const telemetry =
+  cfg.TELEMETRY_URL && cfg.LICENSE_TOKEN
+    ? new TelemetrySender({
+        target: { url: cfg.TELEMETRY_URL, licenseToken: cfg.LICENSE_TOKEN, version: cfg.VERSION },
+        intervalMs: cfg.TELEMETRY_INTERVAL_MS,
+        runFigures: (now) => readRunFigures(db.pool, now),
+        storageBytes: async () => (await storage.totalBytes()).bytes,
+        log,
+      })
+    : null;
 const { server } = createTenantServer({
   config: cfg,
   db,
@@ -45,6 +56,7 @@ const { server } = createTenantServer({
   metrics,
   oidc,
   sessionSecret: cfg.SESSION_SECRET ?? randomBytes(32).toString("hex"),
+  telemetry,
   log,
 });
 
@@ -65,6 +77,8 @@ void (async () => {
     try {
       await db.ensureSchema();
       log("schema ready", { appliedSchemaVersion: db.appliedSchemaVersion });
+      // The first report waits for the schema, so a fresh database does not report zeros it does not have.
+      telemetry?.start();
       return;
     } catch (err) {
       log("schema not ready yet", { attempt, err: describe(err) }, "warn");
@@ -87,6 +101,7 @@ async function shutdown(reason: string) {
   stopping = true;
   log("stopping", { reason });
   clearInterval(storageTimer);
+  telemetry?.stop();
   const force = setTimeout(() => process.exit(0), 3_000);
   force.unref();
   server.closeIdleConnections();

@@ -10,6 +10,7 @@ import type { TenantMetrics } from "./metrics";
 import type { OidcLogin, PendingLogin, SignedInUser } from "./oidc";
 import { injectFault } from "./releases";
 import type { TenantStorage } from "./storage";
+import type { TelemetrySender } from "./telemetry";
 import { TokenBuckets } from "./token-bucket";
 
 export interface TenantDeps {
@@ -19,6 +20,8 @@ export interface TenantDeps {
   metrics: TenantMetrics;
   oidc: OidcLogin | null;
   sessionSecret: string;
+  /** Set when TELEMETRY_URL and LICENSE_TOKEN are (a customer-managed deployment). */
+  telemetry?: Pick<TelemetrySender, "sendNow"> | null;
   log: (msg: string, fields?: Record<string, unknown>) => void;
   now?: () => number;
   /** Uniform draws in [0, 1) for fault injection (tests pass their own). */
@@ -393,6 +396,23 @@ export function createTenantServer(deps: TenantDeps): { server: Server; setError
     errorRate = body.rate;
     log("error injection set", { rate: errorRate });
     sendJson(res, 200, { rate: errorRate });
+  });
+
+  // Sends the day's telemetry now and answers with the ingest's answer (200 when accepted, 502 when refused or
+  // unreachable: the ingest's own status is in the body, so it is not confused with this endpoint's 401).
+  on("POST", "/admin/telemetry/send", async (req, res) => {
+    requireAdmin(req);
+    if (!deps.telemetry)
+      throw new HttpError(409, "telemetry: not configured; set TELEMETRY_URL and LICENSE_TOKEN and restart");
+    const r = await deps.telemetry.sendNow();
+    sendJson(res, r.ok ? 200 : 502, {
+      ok: r.ok,
+      status: r.status,
+      answer: r.answer,
+      message: r.message,
+      day: r.report.day,
+      counters: r.report.counters,
+    });
   });
 
   const server = createServer((req, res) => {

@@ -2,6 +2,7 @@
 // one table. The table is written out by hand (not derived from the policy code it tests), and a procedure that is
 // missing from it, or a row for a procedure that no longer exists, fails the first test.
 import { db } from "@cp/db";
+import { issueLicenseTx } from "@cp/services";
 import { beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "./root";
 import { createAlert, createAlertRule } from "./testing/alert-fixtures";
@@ -751,8 +752,134 @@ const TABLE: Record<string, Row> = {
   })(),
 
   // --- customer-managed deployments and licenses (deployments.*) ---
+  "deployments.migrateFromDedicated": {
+    expect: [U, F, ok, NF, F, ok, ok],
+    input: async ({ world }) => {
+      const i = await createInstance({ orgId: world.orgA.id, url: "https://m.example.test" });
+      return {
+        orgId: world.orgA.id,
+        instanceId: i.id,
+        deploymentName: unique("migrated"),
+        platform: "aws",
+        contactName: "Ops",
+        contactEmail: "ops@example.com",
+        seats: 10,
+        features: ["sso"],
+        licenseDays: 30,
+      };
+    },
+    audit: { action: "instance.migrate_out", viaStaff: "staff" },
+  },
+  "deployments.migrationStatus": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => ({
+      orgId: world.orgA.id,
+      instanceId: (await createInstance({ orgId: world.orgA.id })).id,
+    }),
+  },
+  ...(() => {
+    const DAY = 86_400_000;
+    /** A deployment of org A (its plan is Dedicated, which may have customer-managed deployments). */
+    const deployment = async (world: World) => {
+      const row = await db().customerDeployment.create({
+        data: {
+          orgId: world.orgA.id,
+          name: unique("dep"),
+          platform: "aws",
+          contactName: "Ops",
+          contactEmail: "ops@example.com",
+          version: "0.66.0",
+        },
+      });
+      return row.id;
+    };
+    /** A signed license of a fresh deployment of org A. */
+    const license = async (world: World) => {
+      const deploymentId = await deployment(world);
+      const { license: l } = await db().$transaction((tx) =>
+        issueLicenseTx(tx, {
+          deployment: { id: deploymentId, orgId: world.orgA.id },
+          seats: 10,
+          features: ["sso"],
+          expiresAt: new Date(Date.now() + 30 * DAY),
+          issuedById: null,
+        }),
+      );
+      return l.id;
+    };
+    const rows: Record<string, Row> = {
+      "deployments.list": { expect: [U, ok, ok, NF, ok, ok, ok], input: orgA },
+      "deployments.get": {
+        expect: [U, ok, ok, NF, ok, ok, ok],
+        input: async ({ world }) => ({ orgId: world.orgA.id, deploymentId: await deployment(world) }),
+      },
+      "deployments.publicKeys": { expect: [ok, ok, ok, ok, ok, ok, ok], input: () => undefined },
+      "deployments.register": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: ({ world }) => ({
+          orgId: world.orgA.id,
+          name: unique("registered"),
+          platform: "gcp",
+          contactName: "Ops",
+          contactEmail: "ops@example.com",
+          version: "0.66.0",
+        }),
+        audit: { action: "deployment.register", viaStaff: true },
+      },
+      "deployments.issueLicense": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: async ({ world }) => ({
+          deploymentId: await deployment(world),
+          seats: 25,
+          features: ["sso", "audit-logs"],
+          expiresAt: new Date(Date.now() + 90 * DAY),
+        }),
+        audit: { action: "license.issue", viaStaff: true },
+      },
+      "deployments.renewLicense": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: async ({ world }) => ({
+          licenseId: await license(world),
+          expiresAt: new Date(Date.now() + 400 * DAY),
+        }),
+        audit: { action: "license.renew", viaStaff: true },
+      },
+      "deployments.revokeLicense": {
+        expect: [U, F, F, F, F, ok, ok],
+        input: async ({ world }) => ({ licenseId: await license(world), reason: "Authorization table" }),
+        audit: { action: "license.revoke", viaStaff: true },
+      },
+      // The token itself: the org's admins and SREs/staff admins; members and support staff read metadata only.
+      "deployments.licenseToken": {
+        expect: [U, F, ok, NF, F, ok, ok],
+        input: async ({ world }) => ({ orgId: world.orgA.id, licenseId: await license(world) }),
+        audit: { action: "license.token_view", viaStaff: "staff" },
+      },
+    };
+    return rows;
+  })(),
 
   // --- telemetry usage views (telemetry.*) ---
+  // A deployment's series is read by its org's members and staff (org B's admin: NOT_FOUND); fleet views are staff's.
+  "telemetry.deploymentSeries": {
+    expect: [U, ok, ok, NF, ok, ok, ok],
+    input: async ({ world }) => {
+      const d = await db().customerDeployment.create({
+        data: {
+          orgId: world.orgA.id,
+          name: unique("usage"),
+          platform: "aws",
+          contactName: "Ops",
+          contactEmail: "ops@example.com",
+          version: "0.66.0",
+        },
+      });
+      return { orgId: world.orgA.id, deploymentId: d.id, days: 30 };
+    },
+  },
+  "telemetry.fleetSeries": { expect: [U, F, F, F, ok, ok, ok], input: () => ({ days: 30 }) },
+  "telemetry.versionLag": { expect: [U, F, F, F, ok, ok, ok], input: () => undefined },
+  "telemetry.stale": { expect: [U, F, F, F, ok, ok, ok], input: () => undefined },
 
   // --- timeline (timeline.*) ---
   "timeline.list": {

@@ -80,3 +80,26 @@ export {
   type SlackClientOptions,
   type SlackErrorCode,
 } from "./slack/client";
+
+export {
+  LICENSE_ALG,
+  LICENSE_FEATURES,
+  LICENSE_ISSUER,
+  LicenseKeyError,
+  licenseJwks,
+  licenseKeyRing,
+  licensePublicKeyPem,
+  licenseTokenSha256,
+  parseLicenseSigningKeys,
+  signLicense,
+  verifyLicense,
+  type LicenseClaims,
+  type LicenseFailureReason,
+  type LicenseFeature,
+  type LicenseJwks,
+  type LicenseKeyOptions,
+  type LicensePublicJwk,
+  type LicenseSigningKey,
+  type LicenseVerification,
+  type VerifyLicenseOptions,
+} from "./licenses/licenses";

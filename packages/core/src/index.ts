@@ -16,3 +16,5 @@ export * from "./sla";
 export * from "./releases";
 export * from "./maintenance";
 export * from "./campaigns";
+export * from "./licenses";
+export * from "./telemetry";

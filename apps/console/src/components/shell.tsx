@@ -57,6 +57,7 @@ export function Shell({
               {link(`/orgs/${currentOrg.id}`, "Instances")}
               {link(`/orgs/${currentOrg.id}/members`, "Members")}
               {link(`/orgs/${currentOrg.id}/support`, "Support")}
+              {currentOrg.plan !== "saas" && link(`/orgs/${currentOrg.id}/deployments`, "Deployments")}
               {isOrgAdmin && link(`/orgs/${currentOrg.id}/audit`, "Audit log")}
               {(currentOrg.role === "admin" || isSre) && link(`/orgs/${currentOrg.id}/webhooks`, "Webhooks")}
             </>
@@ -68,10 +69,12 @@ export function Shell({
               {link("/fleet/health", "Fleet health")}
               {link("/fleet/alerts", "Fleet alerts")}
               {link("/fleet/campaigns", "Upgrade campaigns")}
+              {link("/fleet/usage", "Fleet usage")}
               {link("/staff/releases", "Releases")}
               {link("/staff/support", "Support queue")}
               {link("/staff/alert-rules", "Alert rules")}
               {link("/staff/orgs", "Organizations")}
+              {link("/staff/deployments", "Deployments")}
               {link("/staff/users", "Users")}
               {isSre && link("/staff/webhooks", "Webhooks (fleet)")}
               {link("/audit", "Audit log (all)")}

@@ -11,6 +11,7 @@ import { useTRPC } from "~/trpc/react";
 import { AlertsPanel } from "./alerts-panel";
 import { BackupsPanel } from "./backups-panel";
 import { MaintenancePanel } from "./maintenance-panel";
+import { MigrationPanel } from "./migration-panel";
 import { SupportChannelPanel } from "./support-channel-panel";
 
 const LIVE_MS = 1000;
@@ -220,6 +221,8 @@ export function InstanceView({
         canAdmin={canAdmin}
         onChanged={refresh}
       />
+
+      <MigrationPanel orgId={orgId} instanceId={instanceId} canAdmin={canAdmin} onChanged={refresh} />
 
       <h2 id="operations">Operations</h2>
       {ops.error && <QueryError error={ops.error} />}
