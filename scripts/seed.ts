@@ -1,10 +1,11 @@
-// Demo data: organizations, one account per role, fleet records and their health history (seed-health.ts), support assignments, channels and requests (seed-support.ts), the release history and maintenance windows (seed-releases.ts). Idempotent; refuses to run in production.
+// Demo data: organizations, one account per role, fleet records and their health history (seed-health.ts), support assignments, channels and requests (seed-support.ts), the release history and maintenance windows (seed-releases.ts), customer-managed deployments with their telemetry (seed-deployments.ts). Idempotent; refuses to run in production.
 // Usage: tsx scripts/seed.ts [--quiet] | --list (print the demo accounts only)
 import { env } from "@cp/config";
 import { closePgPool, db, type Cloud, type InstanceStatus } from "@cp/db";
 import { closeQueues, closeSharedRedis } from "@cp/jobs";
 import { hashPassword } from "@cp/services";
 import { seedHealthDemo } from "./seed-health";
+import { seedDeploymentsDemo } from "./seed-deployments";
 import { seedReleasesDemo } from "./seed-releases";
 import { seedSupportDemo } from "./seed-support";
 
@@ -134,6 +135,7 @@ export async function seedDemo(): Promise<void> {
   await seedHealthDemo();
   await seedSupportDemo();
   await seedReleasesDemo();
+  await seedDeploymentsDemo();
 }
 
 function printAccounts() {
