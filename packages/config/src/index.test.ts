@@ -10,6 +10,7 @@ const PROD = {
   NEXTAUTH_SECRET: "a-real-secret-that-is-long-enough-0123456789",
   SMTP_URL: "smtps://mailer:pw@smtp.example.com:465",
   CP_ENCRYPTION_KEYS: `k2026:${Buffer.alloc(32, 7).toString("base64")}`,
+  CP_LICENSE_SIGNING_KEYS: "k2026:MC4CAQAwBQYDK2VwBCIEIC+bUGlkZ+9G0piCYz1ee1uuheyvAdgBsqRZHkMrcWOB",
 };
 
 function configError(source: Record<string, string | undefined>): ConfigError {
@@ -46,10 +47,25 @@ describe("loadConfig in production", () => {
     expect(configError({ ...PROD, NEXTAUTH_SECRET: DEMO_DEFAULTS.NEXTAUTH_SECRET }).message).toMatch(
       /^NEXTAUTH_SECRET: the built-in demo value cannot be used/,
     );
-    for (const name of ["DATABASE_URL", "REDIS_URL", "NEXTAUTH_URL", "CP_ENCRYPTION_KEYS"] as const) {
+    for (const name of [
+      "DATABASE_URL",
+      "REDIS_URL",
+      "NEXTAUTH_URL",
+      "CP_ENCRYPTION_KEYS",
+      "CP_LICENSE_SIGNING_KEYS",
+    ] as const) {
       expect(configError({ ...PROD, [name]: DEMO_DEFAULTS[name] }).message).toMatch(new RegExp(`^${name}: `));
     }
     expect(configError({ ...PROD, SMTP_URL: "log:" }).message).toMatch(/^SMTP_URL: /);
+  });
+
+  it("requires license signing keys in production and names their format", () => {
+    expect(configError({ ...PROD, CP_LICENSE_SIGNING_KEYS: undefined }).message).toContain(
+      "CP_LICENSE_SIGNING_KEYS: is required: Ed25519 signing keys as key-id:base64(PKCS#8 DER)",
+    );
+    expect(configError({ ...PROD, CP_LICENSE_SIGNING_KEYS: "no-colon-here" }).message).toContain(
+      "CP_LICENSE_SIGNING_KEYS: must be key-id:base64(PKCS#8 DER of an Ed25519 key)",
+    );
   });
 
   it("names a variable that is malformed", () => {

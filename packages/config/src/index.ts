@@ -128,7 +128,12 @@ const schema = z.object({
    * Ed25519 license signing keys, comma-separated "key-id:base64(PKCS#8 DER)". The first signs; the public keys of
    * all of them are published (JWKS) so licenses signed before a rotation still verify.
    */
-  CP_LICENSE_SIGNING_KEYS: z.string().min(1),
+  CP_LICENSE_SIGNING_KEYS: z
+    .string({ error: "is required: Ed25519 signing keys as key-id:base64(PKCS#8 DER), see README" })
+    .regex(
+      /^\s*[\w.-]+:[A-Za-z0-9+/]+={0,2}\s*(,\s*[\w.-]+:[A-Za-z0-9+/]+={0,2}\s*)*$/,
+      "must be key-id:base64(PKCS#8 DER of an Ed25519 key), comma-separated (see README)",
+    ),
   /** Telemetry reports accepted per license per hour (a daily report and its resends need few). */
   CP_TELEMETRY_MAX_PER_HOUR: int(1).default(30),
   /** A deployment that has not reported for this many days is listed as "stopped reporting". */
