@@ -172,7 +172,8 @@ test("staff register a deployment and license it; its template carries the licen
 
   // Telemetry, sent the way the tenant service sends it, from a database of its own.
   const day = new Date().toISOString().slice(0, 10);
-  const dbName = `cm_e2e_${suffix}`;
+  // The local cloud's MariaDB account may create only tenant-style databases (t_*).
+  const dbName = `t_e2e_cm_${suffix}`;
   const dropDatabase = await createTenantDatabase(dbName);
   try {
     const sent = await sendTelemetry({

@@ -215,7 +215,8 @@ describe("backups on the local cloud", () => {
         compression: "zstd",
       },
     });
-    expect(artifact.tables.map((t) => t.name)).toEqual(["bulk", "items", "runs", "tags"]);
+    // The tenant service's own `tenant_schema` table is dumped like the rest.
+    expect(artifact.tables.map((t) => t.name)).toEqual(["bulk", "items", "runs", "tags", "tenant_schema"]);
     const items = artifact.tables.find((t) => t.name === "items")!;
     expect(items.rows).toBeGreaterThan(2000);
     expect(items.rows).toBeLessThanOrEqual(2000 + written);
@@ -276,7 +277,7 @@ describe("backups on the local cloud", () => {
     const total = (first.result as { tables: { rows: number }[] }).tables.reduce((n, t) => n + t.rows, 0);
     expect(task).toMatchObject({
       status: "succeeded",
-      result: { ok: true, problems: [], checked: { tables: 4, rows: total } },
+      result: { ok: true, problems: [], checked: { tables: 5, rows: total } },
     });
     const [dbs] = await databases.admin.query<RowDataPacket[]>("SHOW DATABASES LIKE 't\\_\\_verify\\_%'");
     expect(dbs).toEqual([]);
@@ -375,7 +376,7 @@ describe("backups on the local cloud", () => {
     expect(view.status).toBe("running");
     expect(view.pid).not.toBe(pidBefore);
     expect((await fetch(`${view.url}/healthz`)).status).toBe(200);
-    expect(await rows(A, "SHOW TABLES")).toHaveLength(5); // bulk, items, runs, tags and the view; not stray
+    expect(await rows(A, "SHOW TABLES")).toHaveLength(6); // bulk, items, runs, tags, tenant_schema and the view
     expect(await rows(A, "SELECT COUNT(*) AS n FROM expensive")).toEqual([
       { n: before.filter((r) => Number(r.price) > 50).length },
     ]);

@@ -71,10 +71,13 @@ async function rows(slug: string): Promise<{ id: number; name: string }[]> {
 }
 
 /** Rows in the tenant service's own table (it may write some on start). */
+/** Rows of the tenant service's own tables: its `runs`, and `tenant_schema` (the schema versions it applied). */
 async function tenantRuns(slug: string): Promise<number> {
   const c = await tenantDb(slug);
   try {
-    const [r] = await c.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM runs");
+    const [r] = await c.query<RowDataPacket[]>(
+      "SELECT (SELECT COUNT(*) FROM runs) + (SELECT COUNT(*) FROM tenant_schema) AS n",
+    );
     return Number(r[0]!.n);
   } finally {
     await c.end();
@@ -182,8 +185,8 @@ describe("backups on the local cloud", () => {
     expect(b, b.error ?? JSON.stringify(b.verifyReport)).toMatchObject({
       status: "completed",
       verification: "verified",
-      // The tenant service's own `runs` table, and the two written here.
-      tableCount: 3,
+      // The tenant service's own `runs` and `tenant_schema` tables, and the two written here.
+      tableCount: 4,
     });
     expect(Number(b.rowCount)).toBe(302 + (await tenantRuns(slug)));
     expect(b.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -223,6 +226,7 @@ describe("backups on the local cloud", () => {
         "experiment_tags",
         "experiments",
         "runs",
+        "tenant_schema",
       ]);
       const inst = await running(instanceId);
       expect(inst.status).toBe("running");
@@ -332,7 +336,7 @@ describe("backups on the local cloud", () => {
       expect(b, b.error ?? "").toMatchObject({
         status: "completed",
         verification: "verified",
-        tableCount: 4,
+        tableCount: 5,
       });
       expect(Number(b.sizeBytes)).toBeGreaterThan(40 * 1024 * 1024);
       const ops = await db().operation.findMany({

@@ -3,12 +3,10 @@
 // loadLicenseForToken answers each kind of bad license with its status; customers see only their own org's
 // deployments, and only admins see a token.
 import { randomUUID } from "node:crypto";
-import { logger } from "@cp/config/logger";
 import { decryptSecret, licenseTokenSha256, verifyLicense } from "@cp/connectors";
 import { AppError, type StaffRole } from "@cp/core";
 import { db } from "@cp/db";
 import { describe, expect, it } from "vitest";
-import type { ServiceContext } from "../context";
 import { getDeployment, listDeployments, registerDeployment } from "./deployments";
 import {
   issueLicense,
@@ -18,22 +16,9 @@ import {
   revealLicenseToken,
   revokeLicense,
 } from "./licenses";
+import { ctxFor } from "../testing/context";
 
 const DAY = 86_400_000;
-
-function ctxFor(
-  user: { id: string; email: string },
-  staffRole: StaffRole,
-  memberships: { orgId: string; role: "admin" | "member" }[] = [],
-): ServiceContext {
-  return {
-    actor: { userId: user.id, email: user.email, staffRole, memberships },
-    ip: "203.0.113.9",
-    userAgent: "test",
-    requestId: randomUUID(),
-    log: logger(),
-  };
-}
 
 async function people(plan: "dedicated" | "customer_managed" | "saas" = "customer_managed") {
   const suffix = randomUUID().slice(0, 8);

@@ -3,11 +3,9 @@
 // (each notice once, to the org's admins by console and e-mail plus a channel post, none for windows without work;
 // end-of-support notices once).
 import { randomUUID } from "node:crypto";
-import { logger } from "@cp/config/logger";
 import { nextWindowOpening, windowOccurrences, type MaintenanceWindowConfig, type StaffRole } from "@cp/core";
 import { db } from "@cp/db";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ServiceContext } from "../context";
 import { createTestInstance } from "../testing/instances";
 import {
   addFleetBlackout,
@@ -19,6 +17,7 @@ import {
   setMaintenanceWindow,
 } from "./maintenance";
 import { runMaintenanceNoticesTick } from "./notices";
+import { ctxFor } from "../testing/context";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -32,20 +31,6 @@ const BERLIN: MaintenanceWindowConfig = {
   timezone: "Europe/Berlin",
   anchor: "2026-01-06",
 };
-
-function ctxFor(
-  user: { id: string; email: string },
-  staffRole: StaffRole,
-  memberships: { orgId: string; role: "admin" | "member" }[] = [],
-): ServiceContext {
-  return {
-    actor: { userId: user.id, email: user.email, staffRole, memberships },
-    ip: "203.0.113.9",
-    userAgent: "test",
-    requestId: randomUUID(),
-    log: logger(),
-  };
-}
 
 async function setup() {
   const suffix = randomUUID().slice(0, 8);

@@ -2,11 +2,9 @@
 // field), upgrade paths through required steps for an instance, the version new orders get, and the fleet summary.
 // The catalog is one table for the whole run, so this file uses versions of a major of its own and removes them.
 import { randomUUID } from "node:crypto";
-import { logger } from "@cp/config/logger";
 import { DEFAULT_APP_VERSION, type StaffRole } from "@cp/core";
 import { db } from "@cp/db";
 import { afterAll, describe, expect, it } from "vitest";
-import type { ServiceContext } from "../context";
 import { createTestInstance } from "../testing/instances";
 import {
   chooseOrderVersion,
@@ -18,25 +16,12 @@ import {
   upgradePathFor,
   withdrawRelease,
 } from "./releases";
+import { ctxFor } from "../testing/context";
 
 const DAY = 86_400_000;
 /** A major no other test file uses, newest in the catalog during this file. */
 const M = 700 + Math.floor(Math.random() * 200);
 const v = (minor: number, patch = 0) => `${M}.${minor}.${patch}`;
-
-function ctxFor(
-  user: { id: string; email: string },
-  staffRole: StaffRole,
-  memberships: { orgId: string; role: "admin" | "member" }[] = [],
-): ServiceContext {
-  return {
-    actor: { userId: user.id, email: user.email, staffRole, memberships },
-    ip: "203.0.113.9",
-    userAgent: "test",
-    requestId: randomUUID(),
-    log: logger(),
-  };
-}
 
 async function people() {
   const suffix = randomUUID().slice(0, 8);

@@ -2,12 +2,9 @@
 // plan), clocks at fixed instants, breaches recorded once (also with two ticks at once), the thread as each side sees
 // it, access across orgs, and notifications once per event.
 import { randomUUID } from "node:crypto";
-import { logger } from "@cp/config/logger";
-import type { StaffRole } from "@cp/core";
 import { db } from "@cp/db";
 import { describe, expect, it } from "vitest";
 import { createTestInstance } from "../testing/instances";
-import type { ServiceContext } from "../context";
 import { getSupportAssignments, setSupportAssignment } from "./assignments";
 import { setSupportPlan } from "./plans";
 import {
@@ -20,23 +17,10 @@ import {
   supportClocks,
   supportQueue,
 } from "./requests";
+import { ctxFor } from "../testing/context";
 
 /** New York wall-clock time in January (EST, UTC-5). */
 const ny = (iso: string) => new Date(`${iso}-05:00`);
-
-function ctxFor(
-  user: { id: string; email: string },
-  staffRole: StaffRole,
-  memberships: { orgId: string; role: "admin" | "member" }[] = [],
-): ServiceContext {
-  return {
-    actor: { userId: user.id, email: user.email, staffRole, memberships },
-    ip: "203.0.113.9",
-    userAgent: "test",
-    requestId: randomUUID(),
-    log: logger(),
-  };
-}
 
 async function setup(opts: { plan?: string } = {}) {
   const suffix = randomUUID().slice(0, 8);
