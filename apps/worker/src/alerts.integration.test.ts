@@ -19,7 +19,7 @@ import {
   type ServiceContext,
 } from "@cp/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOrgAdmin, localOrder } from "./testing/fixtures";
+import { createOrgAdmin, localOrder, settleEarlierFilesWork } from "./testing/fixtures";
 import { waitFor } from "./testing/wait";
 import { freePort, killAllWorkers, REPO_ROOT, startWorkerProcess } from "./testing/worker-process";
 
@@ -27,7 +27,8 @@ const RUN = `al${randomBytes(3).toString("hex")}`;
 const POLL_MS = 2_000;
 const EVAL_MS = 250;
 /** The daemon restarts a dead tenant process after this long: longer than two polls, so the alert can fire. */
-const BACKOFF_MS = 4 * POLL_MS;
+// Long enough that a loaded machine's delayed polls and evaluation still see the tenant down before it restarts.
+const BACKOFF_MS = 8 * POLL_MS;
 const TOKEN = randomBytes(24).toString("hex");
 
 let daemon: ChildProcess;
@@ -108,6 +109,7 @@ async function openAlert(instanceId: string, ruleKey: string) {
 }
 
 beforeAll(async () => {
+  await settleEarlierFilesWork();
   ({ orgId, ctx } = await createOrgAdmin());
   await db().organization.update({ where: { id: orgId }, data: { plan: "dedicated", instanceQuota: 5 } });
   const sreUser = await db().user.create({
@@ -218,7 +220,7 @@ describe("health polling and threshold alerts on the local cloud", () => {
         const a = await openAlert(instanceId, "health_failing");
         return a && a.state === "firing" ? a : undefined;
       },
-      { timeoutMs: 20_000, intervalMs: 100 },
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
     // "Within two polling intervals" is asserted in polls, not wall time (a loaded CI machine delays polls and
     // ticks alike): the rule (for = one interval, less the half interval the evaluator allows for poll jitter)

@@ -118,7 +118,7 @@ const variants = [
 describe.each(variants)("worker process, $name", ({ args }) => {
   it(
     "reports healthy and ready, delivers outbox mail, and exits 0 on SIGTERM",
-    { timeout: 60_000 },
+    { timeout: 150_000 },
     async () => {
       const port = await freePort();
       const worker = spawnWorker(args, port);
@@ -138,7 +138,7 @@ describe.each(variants)("worker process, $name", ({ args }) => {
           text: "Delivered by the worker process.",
         });
         await dispatchOutbox([id]);
-        const mail = await sink.waitFor((m) => m.to.includes(to), 15_000);
+        const mail = await sink.waitFor((m) => m.to.includes(to), 60_000);
         expect(mail.text).toContain("Delivered by the worker process.");
         expect(mail.headers["message-id"]).toBe(`<${id}@control-plane.outbox>`);
         await expect
@@ -150,7 +150,7 @@ describe.each(variants)("worker process, $name", ({ args }) => {
         // Never enqueued (as if Redis had lost the job): the scheduled sweep finds it.
         const lostTo = uniqueAddress("e2e-swept");
         const lostId = await queueEmail(db(), { to: lostTo, subject: "Swept", text: "Found by the sweep." });
-        await sink.waitFor((m) => m.to.includes(lostTo), 15_000);
+        await sink.waitFor((m) => m.to.includes(lostTo), 60_000);
         await expect
           .poll(async () => (await db().outboxMessage.findUniqueOrThrow({ where: { id: lostId } })).status, {
             timeout: 5000,

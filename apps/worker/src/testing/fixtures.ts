@@ -4,7 +4,7 @@ import { logger } from "@cp/config/logger";
 import { db } from "@cp/db";
 import { getQueue, QUEUES } from "@cp/jobs";
 import { DEFAULT_RATE_LIMITS, type OrderInput } from "@cp/core";
-import type { ServiceContext } from "@cp/services";
+import { runMaintenanceNoticesTick, type ServiceContext } from "@cp/services";
 
 /** A user who is admin of a fresh org, and the context a use case receives on their behalf. */
 export async function createOrgAdmin(): Promise<{ orgId: string; ctx: ServiceContext }> {
@@ -52,10 +52,18 @@ export function localOrder(label: string, subdomain: string): OrderInput {
  * Test files share one database and Redis, in sequence. A worker process started by a later file would first work
  * off what earlier files left: their undelivered mail, and the SLA tick's warnings about their open support requests
  * (sent to every support user when none is assigned, and test databases hold hundreds), ahead of the one message the
- * test waits for. Before such a test starts its worker, that mail is closed as failed with the reason, its jobs are
- * dropped, and the earlier files' requests are resolved.
+ * test waits for. The same goes for the maintenance notices its first tick would send about earlier files' instances
+ * (end of support, planned upgrades) and for their campaigns, which its campaign tick would go on advancing. Before
+ * such a test starts its worker, the notices due now are sent here (so they are recorded as sent), earlier files'
+ * campaigns are aborted, all undelivered mail is closed as failed with the reason, its jobs are dropped, and the
+ * earlier files' requests are resolved.
  */
 export async function settleEarlierFilesWork(): Promise<void> {
+  await runMaintenanceNoticesTick();
+  await db().upgradeCampaign.updateMany({
+    where: { status: { in: ["running", "paused", "draft"] } },
+    data: { status: "aborted", finishedAt: new Date(), pausedReason: "left by an earlier test file" },
+  });
   await getQueue(QUEUES.outbox).obliterate({ force: true });
   await db().outboxMessage.updateMany({
     where: { status: { in: ["pending", "sending"] } },

@@ -225,9 +225,21 @@ export async function restoreStep(
 /** The operation gave up: the backup it was taking is failed (never completed), a verification could not run. */
 export async function settleBackupsAfterFailure(
   tx: Tx,
-  op: { kind: string; params?: unknown },
+  op: { id?: string; kind: string; params?: unknown },
   message: string,
 ) {
+  if (op.kind === "upgrade" && op.id) {
+    // The backup an upgrade to a no-rollback release was taking when it failed for good.
+    await tx.backup.updateMany({
+      where: { operationId: op.id, kind: "pre_upgrade", status: { in: ["queued", "running"] } },
+      data: {
+        status: "failed",
+        error: message,
+        completedAt: new Date(),
+        expiresAt: new Date(Date.now() + 7 * 86_400_000),
+      },
+    });
+  }
   const ids = [backupIdOf(op.params), paramString(op.params, "preBackupId")].filter(Boolean) as string[];
   if (op.kind === "backup" || op.kind === "restore") {
     const own = op.kind === "backup" ? ids : ids.slice(1);

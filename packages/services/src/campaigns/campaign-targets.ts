@@ -41,14 +41,21 @@ export async function settleCampaignTargetTx(
   return updated ? ref.campaignId : null;
 }
 
-/** After a rollback: the instance's latest campaign target (if it was upgraded by a campaign) is rolled back. */
+/**
+ * After a rollback: the campaign target of the upgrade it undid (the instance's latest finished upgrade) is rolled
+ * back. An upgrade started outside any campaign has no target, and no campaign's row changes.
+ */
 export async function markRolledBackTx(tx: Tx, instanceId: string): Promise<void> {
-  const latest = await tx.campaignTarget.findFirst({
-    where: { instanceId, status: { in: ["succeeded", "failed"] } },
+  const upgrade = await tx.operation.findFirst({
+    where: { instanceId, kind: "upgrade", status: { in: ["succeeded", "failed"] } },
     orderBy: [{ finishedAt: "desc" }, { createdAt: "desc" }],
     select: { id: true },
   });
-  if (latest) await tx.campaignTarget.update({ where: { id: latest.id }, data: { status: "rolled_back" } });
+  if (!upgrade) return;
+  await tx.campaignTarget.updateMany({
+    where: { instanceId, operationId: upgrade.id, status: { in: ["succeeded", "failed"] } },
+    data: { status: "rolled_back" },
+  });
 }
 
 /** Wake-ups of a campaign so far (a Redis counter): a tick that sees it change while it ran runs again. */

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { resetEnvCache } from "@cp/config";
 import { logger } from "@cp/config/logger";
 import { db } from "@cp/db";
-import { EngineError } from "@cp/engine";
+import { EngineError, type BackupArtifact } from "@cp/engine";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ServiceContext } from "../context";
 import { processInstanceQueue } from "../operations/run-operation";
@@ -19,6 +19,7 @@ import {
   resumeCampaign,
   rollbackInstance,
   startCampaign,
+  upgradeInstance,
 } from "./campaigns";
 import { advanceCampaigns } from "./driver";
 
@@ -245,9 +246,95 @@ describe("campaigns run by the operation runner (scripted engine)", () => {
       status: "running",
     });
     expect((await targets(id)).get(upgraded)?.status).toBe("rolled_back");
+    // An ordinary release goes back by version alone: no backup before its upgrade, no restore in its rollback.
+    expect(await db().backup.count({ where: { instanceId: upgraded, kind: "pre_upgrade" } })).toBe(0);
+    const slug = all.find((x) => x.id === upgraded)!.slug;
+    expect(engine.calls.filter((x) => x.slug === slug).map((x) => x.method)).toEqual(["apply", "apply"]);
     // Only one step back: a second rollback is refused.
     await expect(rollbackInstance(ctx, orgId, upgraded)).rejects.toMatchObject({
       code: "PRECONDITION_FAILED",
+    });
+  });
+
+  it("backs up before upgrading to a no-rollback release and restores that backup to roll it back", async () => {
+    const A = `5.${MINOR}.2`;
+    const B = `5.${MINOR}.3`;
+    await db().release.createMany({
+      data: [
+        { version: A, releasedAt: new Date("2099-12-20T00:00:00Z") },
+        { version: B, releasedAt: new Date("2099-12-27T00:00:00Z"), noRollback: true },
+      ],
+    });
+    const { log, restored, deps } = recordingEngine();
+    const i = await instance("one-way", { version: A });
+
+    const up = await upgradeInstance(ctx, orgId, i.id, B, { gate: { enabled: false } });
+    expect(up.hops).toEqual([B]);
+    await processInstanceQueue(i.id, deps);
+    expect(await db().operation.findUniqueOrThrow({ where: { id: up.operationId } })).toMatchObject({
+      status: "succeeded",
+    });
+    const backups = await db().backup.findMany({ where: { instanceId: i.id, kind: "pre_upgrade" } });
+    expect(backups).toHaveLength(1);
+    const pre = backups[0]!;
+    const location = `scripted://${i.slug}/${pre.id}`;
+    expect(pre).toMatchObject({ status: "completed", operationId: up.operationId });
+    expect(pre.artifact).toMatchObject({ location });
+    // The backup was stored before B was applied.
+    expect(log).toEqual([`backup ${location}`, `apply ${B}`]);
+    expect(await db().instance.findUniqueOrThrow({ where: { id: i.id } })).toMatchObject({
+      version: B,
+      previousVersion: A,
+      status: "running",
+    });
+
+    // Rollback: the pre-upgrade backup is restored, then A applied.
+    const { operationId, toVersion } = await rollbackInstance(ctx, orgId, i.id);
+    expect(toVersion).toBe(A);
+    await processInstanceQueue(i.id, deps);
+    expect(await db().operation.findUniqueOrThrow({ where: { id: operationId } })).toMatchObject({
+      status: "succeeded",
+    });
+    expect(log).toEqual([`backup ${location}`, `apply ${B}`, `restore ${location}`, `apply ${A}`]);
+    expect(restored).toEqual([pre.artifact]);
+    expect(await db().instance.findUniqueOrThrow({ where: { id: i.id } })).toMatchObject({
+      version: A,
+      previousVersion: null,
+      status: "running",
+    });
+  });
+
+  it("restores the pre-upgrade backup when a no-rollback release was a hop in the middle of the upgrade", async () => {
+    const A = `5.${MINOR}.4`;
+    const X = `5.${MINOR}.5`;
+    const B = `5.${MINOR}.6`;
+    await db().release.createMany({
+      data: [
+        { version: A, releasedAt: new Date("2099-12-20T00:00:00Z") },
+        { version: X, releasedAt: new Date("2099-12-21T00:00:00Z"), noRollback: true },
+        { version: B, releasedAt: new Date("2099-12-22T00:00:00Z"), requiresVersion: X },
+      ],
+    });
+    const { log, restored, deps } = recordingEngine();
+    const i = await instance("one-way-hop", { version: A });
+    const up = await upgradeInstance(ctx, orgId, i.id, B, { gate: { enabled: false } });
+    expect(up.hops).toEqual([X, B]);
+    await processInstanceQueue(i.id, deps);
+    const pre = await db().backup.findFirstOrThrow({ where: { instanceId: i.id, kind: "pre_upgrade" } });
+    const location = `scripted://${i.slug}/${pre.id}`;
+    expect(log).toEqual([`backup ${location}`, `apply ${X}`, `apply ${B}`]);
+
+    // B itself can be rolled back, but the schema went through X: the backup is restored first.
+    const { operationId } = await rollbackInstance(ctx, orgId, i.id);
+    await processInstanceQueue(i.id, deps);
+    expect(await db().operation.findUniqueOrThrow({ where: { id: operationId } })).toMatchObject({
+      status: "succeeded",
+    });
+    expect(log.slice(3)).toEqual([`restore ${location}`, `apply ${A}`]);
+    expect(restored).toEqual([pre.artifact]);
+    expect(await db().instance.findUniqueOrThrow({ where: { id: i.id } })).toMatchObject({
+      version: A,
+      previousVersion: null,
     });
   });
 
@@ -274,3 +361,29 @@ describe("campaigns run by the operation runner (scripted engine)", () => {
     expect(await db().instance.findUniqueOrThrow({ where: { id: i.id } })).toMatchObject({ version: FROM });
   });
 });
+
+/** A scripted engine that logs, in order, each version applied and each backup stored or restored. */
+function recordingEngine() {
+  const engine = new ScriptedEngine();
+  engine.applyMs = 5;
+  const log: string[] = [];
+  const restored: BackupArtifact[] = [];
+  const apply = engine.apply.bind(engine);
+  engine.apply = async (spec, hooks) => {
+    log.push(`apply ${spec.version}`);
+    return apply(spec, hooks);
+  };
+  const backup = engine.backup.bind(engine);
+  engine.backup = async (ref, req, hooks) => {
+    const artifact = await backup(ref, req, hooks);
+    log.push(`backup ${artifact.location}`);
+    return artifact;
+  };
+  const restore = engine.restore.bind(engine);
+  engine.restore = async (target, artifact, o, hooks) => {
+    log.push(`restore ${artifact.location}`);
+    restored.push(artifact);
+    return restore(target, artifact, o, hooks);
+  };
+  return { engine, log, restored, deps: { engines: { local: engine }, workerId: "campaign-test" } };
+}

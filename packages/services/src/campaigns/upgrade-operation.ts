@@ -313,18 +313,25 @@ export async function rollbackStep(op: OpRef, engine: Engine, hooks: EngineHooks
   if (!allowed.ok)
     throw new EngineError("FAILED", `${instance.name} cannot be rolled back: ${allowed.reason}.`, false);
   const releases = await loadReleaseInfos();
-  const leaving = releases.find((r) => r.version === current);
-  if (leaving?.noRollback) {
-    const backup = await preUpgradeBackupOf(instance.id, instance.previousVersion!);
+  // Every release the last upgrade passed through counts, not only the one it ended on: a no-rollback hop in the
+  // middle changed the schema just the same.
+  const previous = instance.previousVersion!;
+  const oneWay = releases
+    .filter(
+      (r) =>
+        r.noRollback && compareVersions(r.version, previous) > 0 && compareVersions(r.version, current) <= 0,
+    )
+    .map((r) => r.version);
+  if (oneWay.length) {
+    const what = `${oneWay.join(", ")} ${oneWay.length === 1 ? "is" : "are"} marked "no rollback"`;
+    const backup = await preUpgradeBackupOf(instance.id, previous);
     if (!backup)
       throw new EngineError(
         "FAILED",
-        `${current} is marked "no rollback" and no completed backup of ${instance.name} from before its upgrade exists; restore a backup from the backups page instead.`,
+        `${what} and no completed backup of ${instance.name} from before its upgrade that passed verification exists; restore a backup from the backups page instead.`,
         false,
       );
-    hooks.log(
-      `${current} is marked "no rollback": restoring the backup taken before the upgrade (${backup.id}).`,
-    );
+    hooks.log(`${what}: restoring the backup taken before the upgrade (${backup.id}).`);
     await restoreStep(op, engine, hooks, { backupId: backup.id });
   }
   hooks.progress(`apply ${toVersion}`, 60);
@@ -346,7 +353,14 @@ async function preUpgradeBackupOf(instanceId: string, fromVersion: string) {
     .filter((u) => (u.params as { fromVersion?: string } | null)?.fromVersion === fromVersion)
     .map((u) => u.id);
   return db().backup.findFirst({
-    where: { instanceId, kind: "pre_upgrade", status: "completed", operationId: { in: ids } },
+    // A backup whose verification found it damaged is not restored (as on the backups page).
+    where: {
+      instanceId,
+      kind: "pre_upgrade",
+      status: "completed",
+      verification: { not: "failed" },
+      operationId: { in: ids },
+    },
     orderBy: [{ completedAt: "desc" }],
     select: { id: true },
   });

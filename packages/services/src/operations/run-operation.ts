@@ -684,7 +684,7 @@ async function finishFailed(
  */
 export async function settleInstanceAfterFailure(
   tx: Prisma.TransactionClient,
-  op: { instanceId: string; kind: string; requestedById: string | null; params?: unknown },
+  op: { id?: string; instanceId: string; kind: string; requestedById: string | null; params?: unknown },
   message: string,
   cancelled: boolean,
 ): Promise<string | null> {
