@@ -652,6 +652,8 @@ export async function setSupportRequestStatus(
 // The SLA tick
 
 type Target = "first_response" | "resolution";
+/** A tick's writes wait for a connection rather than fail when the pool is briefly busy (as alert evaluation does). */
+const TICK_TX = { maxWait: 10_000, timeout: 20_000 };
 const TARGET_WORDS: Record<Target, string> = { first_response: "first response", resolution: "resolution" };
 
 /**
@@ -716,7 +718,7 @@ export async function runSupportSlaTick(now: Date = new Date()) {
           subject: `SLA breached: ${TARGET_WORDS[target]} of ${label(r)}`,
           text: `Support request ${label(r)} is past its ${TARGET_WORDS[target]} target.\n\n${requestLink(r)}`,
         });
-      });
+      }, TICK_TX);
       if (emailIds === null) continue;
       breaches += 1;
       await dispatchOutbox(emailIds);
@@ -754,7 +756,7 @@ export async function runSupportSlaTick(now: Date = new Date()) {
           `Support request ${label(r)} has ${left.remainingMinutes} minutes left before its ` +
           `${TARGET_WORDS[target]} target (due ${left.dueAt.toISOString()}).\n\n${requestLink(r)}`,
       });
-    });
+    }, TICK_TX);
     if (emailIds === null) continue;
     warnings += 1;
     await dispatchOutbox(emailIds);
